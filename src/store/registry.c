@@ -1,0 +1,1 @@
+/* placeholder */ typedef int lethe_placeholder_store_registry_c;

@@ -1,0 +1,160 @@
+/*
+ * store: everything Lethe keeps on disk, behind one asynchronous API.
+ *
+ * Requests are made on the loop thread and executed in order on a storage
+ * thread (SQLite in WAL mode by default); each completion runs on the loop
+ * thread. Three shapes: key/value (a map with the empty key), map per owner
+ * and archive (time-ordered, queryable). Every store is declared in the
+ * registry with its owner and its retention, so account deletion and
+ * expiry are driven from one table and nothing is forgotten; expired items
+ * are also filtered on read, so none is served between sweeps.
+ *
+ * Owners are (host, user) pairs of normalized strings; user "" is the host
+ * itself. Values are opaque bytes.
+ */
+#ifndef LETHE_STORE_H
+#define LETHE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+struct scram_cred;
+
+/* --- registry --- */
+
+enum store_shape { STORE_MAP = 0, STORE_ARCHIVE };
+enum store_owner { STORE_OWNER_USER = 0, STORE_OWNER_HOST, STORE_OWNER_ROOM };
+
+struct store_def {
+	const char *name;       /* unique, [a-z0-9_]+ */
+	enum store_shape shape;
+	enum store_owner owner;
+	int64_t retention;      /* seconds; 0 = kept until removed */
+	const char *what;       /* plain words for the privacy report */
+	int sealed;             /* values sealed to the owner (PRIVACY.md) */
+};
+
+/* Declares a store (static storage, before store_open). 0 or -1 if the
+ * name is taken or invalid. */
+int store_register(const struct store_def *def);
+/* Changes a registered store's retention (from configuration). */
+int store_set_retention(const char *name, int64_t seconds);
+const struct store_def *store_lookup(const char *name);
+/* The registered stores, in registration order. */
+const struct store_def *const *store_registry(size_t *n);
+
+/* --- results --- */
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOTFOUND,
+	STORE_EXISTS,   /* account already exists */
+	STORE_LIMIT,    /* a quota was reached */
+	STORE_ERR,      /* the database failed; logged by the store */
+	STORE_CANCELLED,
+};
+
+struct store_item {
+	const char *key;    /* map key */
+	const char *id;     /* archive item id */
+	int64_t when;       /* archive timestamp, seconds */
+	const char *with;   /* archive peer (bare JID), or NULL */
+	const void *value;
+	size_t value_len;
+};
+
+/* Everything a completion can carry; valid only during the callback. */
+struct store_res {
+	enum store_status status;
+	const void *value; /* map/kv get */
+	size_t value_len;
+	const struct store_item *items; /* map list, archive query */
+	size_t nitems;
+	int complete; /* archive query: no further items in that direction */
+	const struct scram_cred *creds; /* account creds */
+	size_t ncreds;
+	uint64_t count;
+	void *work; /* store_work: what the work function returned */
+};
+
+typedef void (*store_done_fn)(void *arg, const struct store_res *r);
+
+struct store;
+struct store_req; /* a request in flight, for store_cancel() */
+
+/*
+ * Opens (creating, migrating) the database under data_dir and starts the
+ * storage thread, whose completions are delivered on loop l. NULL on
+ * failure with a message in err[errlen].
+ */
+struct store *store_open(const char *data_dir, struct loop *l, char *err,
+    size_t errlen);
+/* Finishes queued requests, stops the thread, closes. NULL is a no-op. */
+void store_close(struct store *st);
+/* The callback of req will not run; its memory is released by the store. */
+void store_cancel(struct store_req *req);
+
+/* Accounts: the SCRAM verifiers of (host, user). */
+struct store_req *store_account_creds(struct store *st, const char *host,
+    const char *user, store_done_fn fn, void *arg);
+struct store_req *store_account_create(struct store *st, const char *host,
+    const char *user, const struct scram_cred *creds, size_t ncreds,
+    store_done_fn fn, void *arg);
+struct store_req *store_account_set_creds(struct store *st, const char *host,
+    const char *user, const struct scram_cred *creds, size_t ncreds,
+    store_done_fn fn, void *arg);
+/* Deletes the account and every registered store's data it owns. */
+struct store_req *store_account_delete(struct store *st, const char *host,
+    const char *user, store_done_fn fn, void *arg);
+
+/* Map stores (key "" is the key/value shape). fn may be NULL. */
+struct store_req *store_map_get(struct store *st, const char *store,
+    const char *host, const char *user, const char *key, store_done_fn fn,
+    void *arg);
+struct store_req *store_map_put(struct store *st, const char *store,
+    const char *host, const char *user, const char *key, const void *value,
+    size_t len, store_done_fn fn, void *arg);
+struct store_req *store_map_del(struct store *st, const char *store,
+    const char *host, const char *user, const char *key, store_done_fn fn,
+    void *arg);
+/* All (key, value) of one owner in one store, in key order. */
+struct store_req *store_map_list(struct store *st, const char *store,
+    const char *host, const char *user, store_done_fn fn, void *arg);
+/* Deletes all of one owner's keys in one store. */
+struct store_req *store_map_clear(struct store *st, const char *store,
+    const char *host, const char *user, store_done_fn fn, void *arg);
+
+/* Archive stores. */
+struct store_archive_query {
+	const char *with;   /* NULL: any */
+	int64_t start, end; /* seconds, 0: unbounded */
+	const char *after_id, *before_id; /* NULL: unbounded */
+	size_t max;         /* at most this many items (capped by the store) */
+	int backwards;      /* newest first (for "before" paging) */
+};
+/* id NULL: the store generates a unique id, returned as items[0].id. */
+struct store_req *store_archive_append(struct store *st, const char *store,
+    const char *host, const char *user, const char *id, int64_t when,
+    const char *with, const void *value, size_t len, store_done_fn fn,
+    void *arg);
+struct store_req *store_archive_query(struct store *st, const char *store,
+    const char *host, const char *user, const struct store_archive_query *q,
+    store_done_fn fn, void *arg);
+/* Deletes one item (id non-NULL) or all of the owner's items. */
+struct store_req *store_archive_delete(struct store *st, const char *store,
+    const char *host, const char *user, const char *id, store_done_fn fn,
+    void *arg);
+
+/* Runs the retention sweep now (normally on a timer); count = deleted. */
+struct store_req *store_sweep(struct store *st, store_done_fn fn, void *arg);
+
+/*
+ * Runs work(ctx) on the storage thread (for slow computations such as
+ * PBKDF2 that must not block the loop); its return value is res->work.
+ */
+typedef void *(*store_work_fn)(void *ctx);
+struct store_req *store_work(struct store *st, store_work_fn work, void *ctx,
+    store_done_fn fn, void *arg);
+
+#endif

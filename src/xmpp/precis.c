@@ -1,0 +1,1 @@
+/* placeholder */ typedef int lethe_placeholder_xmpp_precis_c;
