@@ -15,7 +15,10 @@ struct buf {
 	size_t cap;
 };
 
-#define BUF_INIT {NULL, 0, 0, 0}
+#define BUF_INIT                                                               \
+	{                                                                      \
+		NULL, 0, 0, 0                                                  \
+	}
 
 static inline size_t
 buf_size(const struct buf *b)

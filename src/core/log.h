@@ -22,13 +22,14 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 #define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
-#define log_debug(...)                                                     \
+#define log_debug(...)                                                         \
 	do {                                                                   \
-		if (log_enabled(LOG_LVL_DEBUG))                                    \
-			log_msg(LOG_LVL_DEBUG, __VA_ARGS__);                           \
+		if (log_enabled(LOG_LVL_DEBUG))                                \
+			log_msg(LOG_LVL_DEBUG, __VA_ARGS__);                   \
 	} while (0)
 
 /* Start-up failure or a broken invariant: log and exit(1). */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

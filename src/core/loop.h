@@ -15,8 +15,7 @@ struct loop;
 
 enum { LOOP_READ = 1, LOOP_WRITE = 2 };
 
-typedef void (*loop_io_fn)(struct loop *l, int fd, unsigned events,
-    void *arg);
+typedef void (*loop_io_fn)(struct loop *l, int fd, unsigned events, void *arg);
 typedef void (*loop_fn)(struct loop *l, void *arg);
 
 /* A timer is embedded in its owner; timer_init() before first use. */
@@ -33,8 +32,7 @@ void loop_free(struct loop *l);
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
 
-int loop_add(struct loop *l, int fd, unsigned events, loop_io_fn fn,
-    void *arg);
+int loop_add(struct loop *l, int fd, unsigned events, loop_io_fn fn, void *arg);
 int loop_mod(struct loop *l, int fd, unsigned events);
 void loop_del(struct loop *l, int fd);
 
