@@ -287,8 +287,9 @@ loop_run(struct loop *l)
 			l->hooks[k].fn(l, l->hooks[k].arg);
 		if (l->stop)
 			break;
-		timeout =
-		    l->ntimers > 0 ? TICK_MS - (int)(l->now % TICK_MS) : -1;
+		/* Wake at the next tick: an idle server still has keepalive
+		 * timers, so a tick-less sleep would buy nothing. */
+		timeout = TICK_MS - (int)(l->now % TICK_MS);
 		n = epoll_wait(l->epfd, ev, MAX_EVENTS, timeout);
 		if (n == -1) {
 			if (errno == EINTR)
