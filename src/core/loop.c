@@ -54,6 +54,7 @@ struct loop_async {
 struct loop {
 	int epfd;
 	int stop;
+	int poll_now; /* skip the next sleep */
 	uint64_t now;
 	struct handler *handlers; /* owned; indexed by fd */
 	size_t nhandlers;
@@ -265,6 +266,12 @@ loop_before_sleep(struct loop *l, loop_fn fn, void *arg)
 }
 
 void
+loop_poll_now(struct loop *l)
+{
+	l->poll_now = 1;
+}
+
+void
 loop_stop(struct loop *l)
 {
 	l->stop = 1;
@@ -290,6 +297,10 @@ loop_run(struct loop *l)
 		/* Wake at the next tick: an idle server still has keepalive
 		 * timers, so a tick-less sleep would buy nothing. */
 		timeout = TICK_MS - (int)(l->now % TICK_MS);
+		if (l->poll_now) {
+			timeout = 0;
+			l->poll_now = 0;
+		}
 		n = epoll_wait(l->epfd, ev, MAX_EVENTS, timeout);
 		if (n == -1) {
 			if (errno == EINTR)

@@ -49,6 +49,10 @@ timer_armed(const struct timer *t)
 	return t->prev != 0;
 }
 
+/* The next sleep returns at once (work is pending, e.g. decrypted TLS
+ * bytes left over by a read budget). */
+void loop_poll_now(struct loop *l);
+
 /* fn(arg) runs every iteration before the loop sleeps. */
 int loop_before_sleep(struct loop *l, loop_fn fn, void *arg);
 
