@@ -59,15 +59,23 @@ struct scram_cb {
 struct scram_server;
 
 /* A new exchange for mechanism (h, plus). cb is copied. */
-struct scram_server *scram_server_new(enum scram_hash h, int plus,
-    const struct scram_cb *cb);
+struct scram_server *scram_server_new(
+    enum scram_hash h, int plus, const struct scram_cb *cb);
 void scram_server_free(struct scram_server *s);
+
+/*
+ * For tests and fuzzing only, never in the server: fixes the server nonce
+ * (printable, no ',', 1..64 bytes) that scram_server_challenge() appends
+ * instead of 24 random bytes, so published test vectors can be replayed.
+ * Must be called before the challenge. 0 or -1.
+ */
+int scram_server_set_nonce(struct scram_server *s, const char *nonce, size_t n);
 
 enum scram_status {
 	SCRAM_OK = 0,
-	SCRAM_FAIL,      /* <not-authorized/> */
+	SCRAM_FAIL, /* <not-authorized/> */
 	SCRAM_MALFORMED, /* <malformed-request/> */
-	SCRAM_BAD_CB,    /* channel binding mismatch or downgrade */
+	SCRAM_BAD_CB, /* channel binding mismatch or downgrade */
 	SCRAM_NOMEM,
 };
 
@@ -76,8 +84,8 @@ enum scram_status {
  * "=2C"/"=3D") username is available from scram_server_user(). An authzid
  * is accepted only if it names the same account (checked by the caller).
  */
-enum scram_status scram_server_first(struct scram_server *s, const char *msg,
-    size_t n);
+enum scram_status scram_server_first(
+    struct scram_server *s, const char *msg, size_t n);
 const char *scram_server_user(const struct scram_server *s);
 const char *scram_server_authzid(const struct scram_server *s); /* or NULL */
 
