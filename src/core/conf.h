@@ -11,6 +11,10 @@
  *   [tls]               protocols and ciphers
  *   [host NAME]         one per virtual host: certificate, key
  *   [listen NAME]       one per listener: address, port, tls
+ *
+ * A loaded struct conf is complete: every field holds either the value
+ * from the file or its default, strings are never NULL (except the
+ * reserved contact_admin), and paths are absolute.
  */
 #ifndef LETHE_CONF_H
 #define LETHE_CONF_H
@@ -18,20 +22,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct buf;
+
 enum conf_tls_mode { CONF_TLS_STARTTLS = 0, CONF_TLS_DIRECT };
 enum conf_listen_kind { CONF_LISTEN_C2S = 0 };
+enum conf_tls_version { CONF_TLS_1_2 = 0, CONF_TLS_1_3 };
 
 struct conf_host {
-	char *name; /* normalized domain (IDNA U-label, lowercase) */
-	char *certificate; /* path to PEM chain */
-	char *key; /* path to PEM private key */
-	char **contact_admin; /* unused yet; reserved */
+	char *name; /* owned; normalized domain (IDNA U-label, lowercase) */
+	char *certificate; /* owned; absolute path to PEM chain */
+	char *key; /* owned; absolute path to PEM private key */
+	char **contact_admin; /* unused yet; reserved, NULL */
 };
 
 struct conf_listen {
-	char *name;
-	char *address; /* numeric IPv4 or IPv6 address */
-	unsigned port;
+	char *name; /* owned; [A-Za-z0-9._-], unique */
+	char *address; /* owned; numeric IPv4 or IPv6, canonical form */
+	unsigned port; /* 1..65535 */
 	enum conf_tls_mode tls;
 	enum conf_listen_kind kind;
 };
@@ -52,30 +59,34 @@ struct conf_limits {
 };
 
 struct conf {
-	char *path;
-	char *data_dir;
-	char *log_level; /* err, warn, info, debug */
+	char *path; /* owned; the file as given to conf_load() */
+	char *data_dir; /* owned; absolute */
+	char *log_level; /* owned; err, warn, info, debug */
 	unsigned scram_iterations; /* for new verifiers, default 10000 */
 	int keepalive; /* whitespace keepalive interval seconds, 0 = off */
-	char *tls_ciphers; /* TLS 1.2 cipher list */
-	char *tls_ciphersuites; /* TLS 1.3 suites */
+	int registration; /* in-band registration allowed, default 0 */
+	char *tls_ciphers; /* owned; TLS 1.2 cipher list */
+	char *tls_ciphersuites; /* owned; TLS 1.3 suites */
+	enum conf_tls_version tls_min_protocol; /* default TLS 1.2 */
 	struct conf_limits limits;
-	struct conf_host *hosts; /* array of nhosts */
+	struct conf_host *hosts; /* owned array of nhosts, nhosts >= 1 */
 	size_t nhosts;
-	struct conf_listen *listens; /* array of nlistens */
+	struct conf_listen *listens; /* owned array of nlistens, >= 1 */
 	size_t nlistens;
 };
 
 /*
- * Loads and validates path. On failure returns NULL and writes
- * "FILE:LINE: reason" into err[errlen].
+ * Loads and validates path. Returns a new conf owned by the caller, or
+ * NULL with "FILE:LINE: reason" written into err[errlen] (LINE is 0 for
+ * problems of the whole file, such as no [host] section).
  */
 struct conf *conf_load(const char *path, char *err, size_t errlen);
+/* Releases c and everything it owns. NULL is a no-op. */
 void conf_free(struct conf *c);
 /* The host named name (normalized), or NULL. */
 const struct conf_host *conf_host_find(const struct conf *c, const char *name);
-/* Writes the configuration reference (Markdown) generated from the schema. */
-struct buf;
+/* Appends the configuration reference (Markdown) generated from the
+ * schema to out; 0, or -1 on OOM. */
 int conf_reference(struct buf *out);
 
 #endif
