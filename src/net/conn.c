@@ -156,6 +156,12 @@ conn_start_tls(struct conn *c, SSL *ssl)
 	return 0;
 }
 
+int
+conn_fd(const struct conn *c)
+{
+	return c->fd;
+}
+
 SSL *
 conn_tls(struct conn *c)
 {

@@ -43,6 +43,8 @@ int conn_write_str(struct conn *c, const char *s);
  * first). Input until then is discarded.
  */
 int conn_start_tls(struct conn *c, SSL *ssl);
+/* The socket (for TLS set-up only). */
+int conn_fd(const struct conn *c);
 /* The connection's TLS object, or NULL while plaintext. */
 SSL *conn_tls(struct conn *c);
 /* 1 after a handshake completed. */

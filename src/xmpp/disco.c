@@ -1,1 +1,101 @@
-/* placeholder */ typedef int lethe_placeholder_xmpp_disco_c;
+/*
+ * disco: XEP-0030 info and items for the server and for accounts. The
+ * feature list is whatever modules registered at start-up.
+ */
+#include "xmpp/disco.h"
+
+#include <string.h>
+
+#include "core/arena.h"
+#include "xml/xml.h"
+#include "xmpp/iq.h"
+
+#define NS_INFO "http://jabber.org/protocol/disco#info"
+#define NS_ITEMS "http://jabber.org/protocol/disco#items"
+#define DISCO_MAX 64
+
+struct feature {
+	const char *var;
+	unsigned where;
+};
+
+static struct feature features[DISCO_MAX];
+static size_t nfeatures;
+
+int
+disco_add_feature(const char *var, unsigned where)
+{
+	size_t i;
+
+	for (i = 0; i < nfeatures; i++) {
+		if (strcmp(features[i].var, var) == 0) {
+			features[i].where |= where;
+			return 0;
+		}
+	}
+	if (nfeatures == DISCO_MAX)
+		return -1;
+	features[nfeatures].var = var;
+	features[nfeatures].where = where;
+	nfeatures++;
+	return 0;
+}
+
+static enum iq_status
+disco_info(struct iq_req *req)
+{
+	unsigned where = req->to.local != NULL ? IQ_ACCOUNT : IQ_SERVER;
+	const char *node = xml_attr(req->payload, "node");
+	struct arena *a = req->a;
+	struct xml_node *q, *id, *f;
+	size_t i;
+
+	if (req->set)
+		return IQ_UNHANDLED;
+	if (node != NULL) {
+		iq_error(req, "cancel", "item-not-found", NULL);
+		return IQ_DONE;
+	}
+	q = xml_new(a, NS_INFO, "query");
+	id = xml_add(a, q, NS_INFO, "identity");
+	if (where == IQ_SERVER) {
+		xml_set_attr(a, id, "category", "server");
+		xml_set_attr(a, id, "type", "im");
+		xml_set_attr(a, id, "name", "Lethe");
+	} else {
+		xml_set_attr(a, id, "category", "account");
+		xml_set_attr(a, id, "type", "registered");
+	}
+	for (i = 0; i < nfeatures; i++) {
+		if (!(features[i].where & where))
+			continue;
+		f = xml_add(a, q, NS_INFO, "feature");
+		xml_set_attr(a, f, "var", features[i].var);
+	}
+	iq_reply(req, q);
+	return IQ_DONE;
+}
+
+static enum iq_status
+disco_items(struct iq_req *req)
+{
+	const char *node = xml_attr(req->payload, "node");
+
+	if (req->set)
+		return IQ_UNHANDLED;
+	if (node != NULL) {
+		iq_error(req, "cancel", "item-not-found", NULL);
+		return IQ_DONE;
+	}
+	iq_reply(req, xml_new(req->a, NS_ITEMS, "query"));
+	return IQ_DONE;
+}
+
+void
+disco_module_init(void)
+{
+	iq_register(NS_INFO, "query", IQ_SERVER | IQ_ACCOUNT, disco_info);
+	iq_register(NS_ITEMS, "query", IQ_SERVER | IQ_ACCOUNT, disco_items);
+	disco_add_feature(NS_INFO, IQ_SERVER | IQ_ACCOUNT);
+	disco_add_feature(NS_ITEMS, IQ_SERVER | IQ_ACCOUNT);
+}

@@ -1,1 +1,35 @@
-/* placeholder */ typedef int lethe_placeholder_xmpp_modules_c;
+/*
+ * modules: every XEP module's init, in one list. Adding a module is one
+ * line here plus its own file.
+ */
+#include "xmpp/modules.h"
+
+#include "xmpp/disco.h"
+#include "xmpp/iq.h"
+
+#define NS_SESSION "urn:ietf:params:xml:ns:xmpp-session"
+
+/* RFC 3921 session establishment: a no-op kept for older clients. */
+static enum iq_status
+session_establish(struct iq_req *req)
+{
+	if (!req->set)
+		return IQ_UNHANDLED;
+	iq_reply(req, NULL);
+	return IQ_DONE;
+}
+
+void
+session_module_init(void)
+{
+	iq_register(
+	    NS_SESSION, "session", IQ_SERVER | IQ_ACCOUNT, session_establish);
+}
+
+void
+modules_init(void)
+{
+	disco_module_init();
+	ping_module_init();
+	session_module_init();
+}

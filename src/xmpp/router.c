@@ -1,1 +1,343 @@
-/* placeholder */ typedef int lethe_placeholder_xmpp_router_c;
+/*
+ * router: the delivery rules of RFC 6120 §10 and RFC 6121 §8, for
+ * stanzas from local sessions.
+ *
+ *   no 'to'            iq: the sender's account; message: the sender's
+ *                      bare JID; presence: broadcast
+ *   a local domain     iq: server modules; message, presence: dropped
+ *   a remote domain    <remote-server-not-found/> (no federation yet)
+ *   local bare JID     iq: account modules (if the account exists);
+ *                      message: by type to available resources;
+ *                      presence: to every available resource
+ *   local full JID     that session if bound, else the bare-JID rules
+ *                      the RFC allows for the stanza type
+ *
+ * A stanza is serialized once per delivery; nothing is stored.
+ */
+#include "xmpp/router.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "store/store.h"
+#include "xml/xml.h"
+#include "xmpp/iq.h"
+#include "xmpp/jid.h"
+#include "xmpp/server.h"
+#include "xmpp/session.h"
+#include "xmpp/stream.h"
+
+#define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+
+void
+router_deliver(struct session *to, const struct xml_node *st)
+{
+	stream_send(to->stream, st);
+}
+
+/* Delivers one serialization to many sessions. */
+static void
+deliver_many(struct session **to, size_t n, const struct xml_node *st)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	if (n == 1) {
+		router_deliver(to[0], st);
+		return;
+	}
+	if (xml_serialize(st, XML_NS_CLIENT, &b) == 0)
+		for (i = 0; i < n; i++)
+			stream_send_raw(
+			    to[i]->stream, buf_ptr(&b), buf_size(&b));
+	buf_free(&b);
+}
+
+struct xml_node *
+router_make_error(struct arena *a, const struct xml_node *st, const char *type,
+    const char *cond, const char *text)
+{
+	const char *t = xml_attr(st, "type"), *v;
+	struct xml_node *r, *e;
+
+	if (t != NULL && strcmp(t, "error") == 0)
+		return NULL;
+	if ((r = xml_new(a, XML_NS_CLIENT, st->name)) == NULL)
+		return NULL;
+	xml_set_attr(a, r, "type", "error");
+	if ((v = xml_attr(st, "id")) != NULL)
+		xml_set_attr(a, r, "id", v);
+	if ((v = xml_attr(st, "to")) != NULL)
+		xml_set_attr(a, r, "from", v);
+	if ((v = xml_attr(st, "from")) != NULL)
+		xml_set_attr(a, r, "to", v);
+	e = xml_add(a, r, XML_NS_CLIENT, "error");
+	if (e == NULL)
+		return NULL;
+	xml_set_attr(a, e, "type", type);
+	xml_add(a, e, NS_STANZAS, cond);
+	if (text != NULL) {
+		struct xml_node *tx = xml_add(a, e, NS_STANZAS, "text");
+
+		if (tx != NULL)
+			xml_add_text(a, tx, text, strlen(text));
+	}
+	return r;
+}
+
+void
+router_error(struct session *from, const struct xml_node *st, struct arena *a,
+    const char *type, const char *cond, const char *text)
+{
+	struct xml_node *e = router_make_error(a, st, type, cond, text);
+
+	if (e != NULL && from != NULL)
+		router_deliver(from, e);
+}
+
+static int
+is_type(const struct xml_node *st, const char *type)
+{
+	const char *t = xml_attr(st, "type");
+
+	if (t == NULL)
+		return strcmp(type, "normal") == 0 ||
+		    strcmp(type, "available") == 0;
+	return strcmp(t, type) == 0;
+}
+
+/* Available resources with priority >= 0 (RFC 6121 §8.5.2.1.1). */
+static size_t
+available(struct account *acct, struct session **out, size_t cap, int nonneg)
+{
+	struct session *s;
+	size_t n = 0;
+
+	for (s = acct ? acct->sessions : NULL; s != NULL && n < cap;
+	     s = s->next)
+		if (s->available && (!nonneg || s->priority >= 0))
+			out[n++] = s;
+	return n;
+}
+
+static void
+message_to_bare(struct session *from, struct xml_node *st, struct arena *a,
+    const char *bare)
+{
+	struct session *to[64];
+	size_t n = available(session_account(bare), to, 64, 1);
+
+	if (is_type(st, "error"))
+		return;
+	if (is_type(st, "groupchat")) {
+		router_error(
+		    from, st, a, "cancel", "service-unavailable", NULL);
+		return;
+	}
+	if (n > 0) {
+		deliver_many(to, n, st);
+		return;
+	}
+	if (is_type(st, "headline"))
+		return;
+	/* normal, chat: nobody to take it and nowhere to keep it. */
+	router_error(from, st, a, "cancel", "service-unavailable", NULL);
+}
+
+static void
+presence_self(struct session *from, struct xml_node *st, struct arena *a)
+{
+	struct session *to[64];
+	struct xml_node *p;
+	size_t n, i, k = 0;
+	char *v;
+	long pr;
+
+	if (is_type(st, "available")) {
+		pr = 0;
+		if ((p = xml_child(st, XML_NS_CLIENT, "priority")) != NULL &&
+		    (v = xml_text(a, p)) != NULL) {
+			pr = strtol(v, NULL, 10);
+			if (pr < -128 || pr > 127)
+				pr = 0;
+		}
+		from->priority = (int)pr;
+		from->available = 1;
+		arena_free(from->pres_arena);
+		from->pres_arena = arena_new(512);
+		from->presence =
+		    from->pres_arena ? xml_copy(from->pres_arena, st) : NULL;
+	} else if (is_type(st, "unavailable")) {
+		from->available = 0;
+		arena_free(from->pres_arena);
+		from->pres_arena = NULL;
+		from->presence = NULL;
+	} else {
+		return; /* subscriptions and probes: the roster's job */
+	}
+	/* The account's other resources see it too (RFC 6121 §4.2.2). */
+	n = available(from->acct, to, 64, 0);
+	for (i = 0; i < n; i++)
+		if (to[i] != from)
+			to[k++] = to[i];
+	if (k > 0)
+		deliver_many(to, k, st);
+}
+
+/* An IQ for an account that is offline: dispatch once it is known to
+ * exist (RFC 6121 §8.5.1: else <service-unavailable/>). */
+struct iq_wait {
+	struct xml_node *iq;
+	struct arena *a;
+	char *from_full;
+	struct jid to;
+};
+
+static void
+iq_account_checked(void *arg, const struct store_res *r)
+{
+	struct iq_wait *w = arg;
+	struct session *from = session_find_str(w->from_full);
+
+	if (from == NULL) {
+		arena_free(w->a);
+		return;
+	}
+	if (r->status != STORE_OK) {
+		router_error(
+		    from, w->iq, w->a, "cancel", "service-unavailable", NULL);
+		arena_free(w->a);
+		return;
+	}
+	iq_dispatch(from, w->iq, &w->to, IQ_ACCOUNT, w->a);
+}
+
+static void
+iq_to_account(struct session *from, struct xml_node *st, struct arena *a,
+    const struct jid *to, const char *bare)
+{
+	struct iq_wait *w;
+
+	if (session_account(bare) != NULL) {
+		iq_dispatch(from, st, to, IQ_ACCOUNT, a);
+		return;
+	}
+	if ((w = arena_zalloc(a, sizeof(*w))) == NULL ||
+	    (w->from_full = arena_strdup(a, from->full)) == NULL) {
+		arena_free(a);
+		return;
+	}
+	w->iq = st;
+	w->a = a;
+	w->to = *to;
+	if (store_account_creds(server.store, to->domain, to->local,
+	        iq_account_checked, w) == NULL) {
+		router_error(
+		    from, st, a, "wait", "internal-server-error", NULL);
+		arena_free(a);
+	}
+}
+
+static int
+is_iq_request(const struct xml_node *st)
+{
+	return is_type(st, "get") || is_type(st, "set");
+}
+
+void
+router_route(struct session *from, struct xml_node *st, struct arena *a)
+{
+	const char *tos = xml_attr(st, "to");
+	int iq = strcmp(st->name, "iq") == 0;
+	int msg = strcmp(st->name, "message") == 0;
+	struct session *dst;
+	struct jid to;
+	char *bare;
+
+	if (iq &&
+	    (xml_attr(st, "id") == NULL ||
+	        (!is_iq_request(st) && !is_type(st, "result") &&
+	            !is_type(st, "error")))) {
+		router_error(from, st, a, "modify", "bad-request", NULL);
+		goto done;
+	}
+	if (tos == NULL) {
+		if (iq) {
+			if (is_iq_request(st)) {
+				to = from->jid;
+				to.resource = NULL;
+				iq_dispatch(from, st, &to, IQ_ACCOUNT, a);
+				return;
+			}
+			goto done;
+		}
+		if (msg) {
+			message_to_bare(from, st, a, from->acct->bare);
+			goto done;
+		}
+		presence_self(from, st, a);
+		goto done;
+	}
+	if (jid_parse_arena(a, tos, strlen(tos), &to) == -1) {
+		if (iq || msg)
+			router_error(
+			    from, st, a, "modify", "jid-malformed", NULL);
+		goto done;
+	}
+	if (!server_is_local(to.domain)) {
+		router_error(
+		    from, st, a, "cancel", "remote-server-not-found", NULL);
+		goto done;
+	}
+	if (to.local == NULL) {
+		if (iq && to.resource == NULL && is_iq_request(st)) {
+			iq_dispatch(from, st, &to, IQ_SERVER, a);
+			return;
+		}
+		if (iq && is_iq_request(st))
+			router_error(
+			    from, st, a, "cancel", "service-unavailable", NULL);
+		goto done;
+	}
+	if ((bare = jid_bare_str(a, &to)) == NULL)
+		goto done;
+	if (to.resource != NULL && (dst = session_find(&to)) != NULL) {
+		router_deliver(dst, st);
+		goto done;
+	}
+	if (iq) {
+		if (to.resource == NULL && is_iq_request(st)) {
+			iq_to_account(from, st, a, &to, bare);
+			return;
+		}
+		if (is_iq_request(st))
+			router_error(
+			    from, st, a, "cancel", "service-unavailable", NULL);
+		goto done;
+	}
+	if (msg) {
+		/* RFC 6121 §8.5.3.2.1: a full JID that is not bound gets the
+		 * bare-JID treatment for normal and chat only. */
+		if (to.resource != NULL && !is_type(st, "normal") &&
+		    !is_type(st, "chat")) {
+			if (is_type(st, "groupchat"))
+				router_error(from, st, a, "cancel",
+				    "service-unavailable", NULL);
+			goto done;
+		}
+		message_to_bare(from, st, a, bare);
+		goto done;
+	}
+	/* Directed presence to a bare JID: every available resource. */
+	if (to.resource == NULL) {
+		struct session *all[64];
+		size_t n = available(session_account(bare), all, 64, 0);
+
+		if (n > 0)
+			deliver_many(all, n, st);
+	}
+done:
+	arena_free(a);
+}
