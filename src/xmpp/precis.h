@@ -9,6 +9,9 @@
 
 #include <stddef.h>
 
+/* Longest input precis_enforce() accepts, in bytes. */
+#define PRECIS_INPUT_MAX 65536
+
 enum precis_profile {
 	PRECIS_USERNAME_CASEMAPPED,
 	PRECIS_USERNAME_CASEPRESERVED,
@@ -18,7 +21,8 @@ enum precis_profile {
 /*
  * Enforces profile on in[0..n). On success stores a malloc'd normalized
  * string in *out (length in *outlen if non-NULL) and returns 0; returns -1
- * for a disallowed code point, invalid UTF-8, an empty result or OOM.
+ * for a disallowed code point, invalid UTF-8, an empty result, an input
+ * longer than PRECIS_INPUT_MAX or OOM (*out is then NULL).
  */
 int precis_enforce(enum precis_profile profile, const char *in, size_t n,
     char **out, size_t *outlen);
