@@ -97,6 +97,7 @@ def main():
     print(' * do not edit. Included by precis.c only. Ranges are inclusive,')
     print(' * sorted and disjoint, for binary search.')
     print(' */')
+    print('/* clang-format off */')
     print('#ifndef LETHE_PRECIS_TABLES_H')
     print('#define LETHE_PRECIS_TABLES_H')
     print()
@@ -124,6 +125,7 @@ def main():
     print('};')
     print()
     print('#endif')
+    print('/* clang-format on */')
 
 
 main()

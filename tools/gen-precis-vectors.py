@@ -208,6 +208,7 @@ def main():
       % unicodedata.unidata_version)
     w(' * do not edit. Included by tests/unit/xmpp/precis.c only.\n')
     w(' */\n')
+    w('/* clang-format off */\n')
     w('#ifndef LETHE_PRECIS_VECTORS_H\n#define LETHE_PRECIS_VECTORS_H\n\n')
     w('#include <stddef.h>\n#include <stdint.h>\n\n')
     w('#include "xmpp/precis.h"\n\n')
@@ -245,7 +246,7 @@ def main():
     w('static const struct precis_cp_range precis_skip[] = {\n')
     for lo, hi in to_ranges(skip):
         w('\t{0x%04X, 0x%04X},\n' % (lo, hi))
-    w('};\n\n#endif\n')
+    w('};\n\n#endif\n/* clang-format on */\n')
 
 
 main()

@@ -3,6 +3,7 @@
  * tools/gen-precis-vectors.py with precis_i18n on Unicode 14.0.0;
  * do not edit. Included by tests/unit/xmpp/precis.c only.
  */
+/* clang-format off */
 #ifndef LETHE_PRECIS_VECTORS_H
 #define LETHE_PRECIS_VECTORS_H
 
@@ -8891,3 +8892,4 @@ static const struct precis_cp_range precis_skip[] = {
 };
 
 #endif
+/* clang-format on */
