@@ -23,7 +23,8 @@ struct chunk {
 };
 
 struct arena {
-	struct chunk *head; /* newest chunk; the first one is last */
+	struct chunk *head; /* current chunk; list of all chunks */
+	struct chunk *first; /* the chunk arena_new() made; kept by reset */
 	size_t footprint;
 	size_t next_size;
 };
@@ -59,6 +60,7 @@ arena_new(size_t first)
 		free(a);
 		return NULL;
 	}
+	a->first = a->head;
 	a->footprint = sizeof(*a) + CHUNK_HDR + first;
 	a->next_size = first * 2;
 	return a;
@@ -81,14 +83,17 @@ arena_free(struct arena *a)
 void
 arena_reset(struct arena *a)
 {
-	struct chunk *c;
+	struct chunk *c, *n;
 
-	while (a->head->next != NULL) {
-		c = a->head;
-		a->head = c->next;
+	for (c = a->head; c != NULL; c = n) {
+		n = c->next;
+		if (c == a->first)
+			continue;
 		a->footprint -= CHUNK_HDR + c->size;
 		free(c);
 	}
+	a->head = a->first;
+	a->head->next = NULL;
 	a->head->used = 0;
 }
 

@@ -144,8 +144,6 @@ static const struct key schema[] = {
         .def = "60s",
         .doc = "Interval of whitespace keepalives on quiet streams; "
                "`0` turns them off."},
-    {SEC_SERVER, "registration", T_BOOL, SRV(registration), .def = "false",
-        .doc = "Allow in-band account registration (XEP-0077)."},
 
     /* [limits] */
     {SEC_LIMITS, "stanza_bytes", T_SIZE, SRV(limits.stanza_bytes), .min = 10000,

@@ -64,7 +64,6 @@ struct conf {
 	char *log_level; /* owned; err, warn, info, debug */
 	unsigned scram_iterations; /* for new verifiers, default 10000 */
 	int keepalive; /* whitespace keepalive interval seconds, 0 = off */
-	int registration; /* in-band registration allowed, default 0 */
 	char *tls_ciphers; /* owned; TLS 1.2 cipher list */
 	char *tls_ciphersuites; /* owned; TLS 1.3 suites */
 	enum conf_tls_version tls_min_protocol; /* default TLS 1.2 */

@@ -140,7 +140,6 @@ test_minimal_defaults(void **state)
 	assert_string_equal(c->log_level, "info");
 	assert_int_equal(c->scram_iterations, 10000);
 	assert_int_equal(c->keepalive, 60);
-	assert_int_equal(c->registration, 0);
 	assert_int_equal(c->tls_min_protocol, CONF_TLS_1_2);
 	assert_non_null(c->tls_ciphers);
 	assert_non_null(c->tls_ciphersuites);
@@ -181,7 +180,6 @@ test_all_values(void **state)
 	                         "log_level = debug\n"
 	                         "scram_iterations = 4096\n"
 	                         "keepalive = 0\n"
-	                         "registration = yes\n"
 	                         "[limits]\n"
 	                         "stanza_bytes = 10000\n"
 	                         "depth = 8\n"
@@ -218,7 +216,6 @@ test_all_values(void **state)
 	assert_string_equal(c->log_level, "debug");
 	assert_int_equal(c->scram_iterations, 4096);
 	assert_int_equal(c->keepalive, 0);
-	assert_int_equal(c->registration, 1);
 	assert_int_equal(c->limits.stanza_bytes, 10000);
 	assert_int_equal(c->limits.depth, 8);
 	assert_int_equal(c->limits.attrs, 1024);
