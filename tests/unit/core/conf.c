@@ -432,7 +432,7 @@ test_key_errors(void **state)
 	expect_error(
 	    "[server]\ndata_dir = /d\nregistration = maybe ; HERE\n" HOST
 	        LISTEN,
-	    "registration: 'maybe' is not true/false");
+	    "unknown key 'registration' in [server]");
 	expect_error(MINIMAL "[tls]\nciphers = NOTHING-KNOWN ; HERE\n",
 	    "ciphers: 'NOTHING-KNOWN'");
 	expect_error(MINIMAL "[tls]\nciphersuites = TLS_BOGUS ; HERE\n",
