@@ -1,1 +1,517 @@
-int main(void) { return 0; }
+/*
+ * lethectl: the admin tool. Creates and deletes accounts, sets passwords
+ * and lists users, working on the database directly through db.h (WAL
+ * and a busy timeout let it run beside the daemon).
+ *
+ * Passwords come from standard input: the first line, without its line
+ * ending; or, on a terminal, typed twice without echo. They are
+ * normalized (PRECIS OpaqueString) and only SCRAM verifiers for SHA-1,
+ * SHA-256 and SHA-512 are written; every copy of the password is wiped
+ * before exit. Exit status: 0 done, 1 error (one line on stderr), 2 usage.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/conf.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "store/db.h"
+#include "store/store.h"
+#include "xmpp/jid.h"
+#include "xmpp/precis.h"
+#include "xmpp/scram.h"
+
+#define DEFAULT_CONF "/etc/lethe/lethe.ini"
+#define PASSWORD_MAX 1024 /* bytes, before normalization */
+
+enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
+
+struct ctl {
+	struct conf *conf;
+	struct db *db;
+	int yes; /* -y: do not ask */
+};
+
+static const char usage_text[] =
+    "usage: lethectl [-y] [-c FILE] COMMAND ARG\n"
+    "\n"
+    "commands:\n"
+    "  adduser JID   create an account (password on standard input)\n"
+    "  deluser JID   delete an account and everything stored for it\n"
+    "  passwd JID    set a new password (password on standard input)\n"
+    "  users HOST    list the accounts of a host, one per line\n"
+    "\n"
+    "options:\n"
+    "  -c FILE       configuration file (default " DEFAULT_CONF ")\n"
+    "  -y            do not ask for confirmation\n"
+    "  -h            show this help\n";
+
+static void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lethectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* --- terminal handling --- */
+
+static struct termios saved_tio;
+static volatile sig_atomic_t echo_off;
+
+static void
+restore_echo(void)
+{
+	if (echo_off) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+		echo_off = 0;
+	}
+}
+
+/* A ^C at the prompt must not leave the terminal without echo. */
+static void
+on_signal(int sig)
+{
+	restore_echo();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * Reads one line from standard input into buf[cap] with read(2), so no
+ * stdio buffer keeps a copy. Strips "\n" or "\r\n". Returns the length,
+ * -1 on error or end of input before anything was read, -2 if the line
+ * does not fit.
+ */
+static long
+read_line(char *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t r;
+	char c;
+
+	for (;;) {
+		r = read(STDIN_FILENO, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (n == 0)
+				return -1;
+			break;
+		}
+		if (c == '\n')
+			break;
+		if (n + 1 >= cap) {
+			/* Drain the rest of the line so nothing is echoed. */
+			while (read(STDIN_FILENO, &c, 1) == 1 && c != '\n')
+				;
+			return -2;
+		}
+		buf[n++] = c;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	return (long)n;
+}
+
+static long
+prompt_hidden(const char *prompt, char *buf, size_t cap)
+{
+	struct termios tio;
+	long n;
+
+	if (tcgetattr(STDIN_FILENO, &saved_tio) < 0)
+		return -1;
+	tio = saved_tio;
+	tio.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	tio.c_lflag |= ICANON;
+	fputs(prompt, stderr);
+	fflush(stderr);
+	echo_off = 1;
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &tio) < 0) {
+		echo_off = 0;
+		return -1;
+	}
+	n = read_line(buf, cap);
+	restore_echo();
+	fputc('\n', stderr);
+	return n;
+}
+
+/*
+ * The new password, normalized, in *out (malloc'd; the caller wipes and
+ * frees it). 0, or -1 with the error reported.
+ */
+static int
+read_password(char **out, size_t *outlen)
+{
+	char a[PASSWORD_MAX + 1], b[PASSWORD_MAX + 1];
+	long n, m;
+	int rc = -1;
+
+	if (isatty(STDIN_FILENO)) {
+		n = prompt_hidden("New password: ", a, sizeof(a));
+		if (n >= 0) {
+			m = prompt_hidden("Again: ", b, sizeof(b));
+			if (m != n || memcmp(a, b, (size_t)n) != 0) {
+				err("passwords do not match");
+				goto out;
+			}
+		}
+	} else {
+		n = read_line(a, sizeof(a));
+	}
+	if (n == -2) {
+		err("password longer than %d bytes", PASSWORD_MAX);
+		goto out;
+	}
+	if (n < 0) {
+		err("no password on standard input");
+		goto out;
+	}
+	if (precis_enforce(PRECIS_OPAQUE_STRING, a, (size_t)n, out, outlen) <
+	    0) {
+		err("password is empty or not allowed (invalid UTF-8 or "
+		    "characters PRECIS forbids)");
+		goto out;
+	}
+	rc = 0;
+out:
+	util_wipe(a, sizeof(a));
+	util_wipe(b, sizeof(b));
+	return rc;
+}
+
+/* y or yes on a terminal; anything else declines. */
+static int
+confirm(const char *question)
+{
+	char line[16];
+	long n;
+
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	n = read_line(line, sizeof(line));
+	return n > 0 &&
+	    (strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 ||
+	        strcmp(line, "yes") == 0);
+}
+
+/* --- commands --- */
+
+/*
+ * Parses a bare JID on a configured host into j. 0, or -1 reported.
+ */
+static int
+account_jid(struct ctl *c, const char *s, struct jid *j)
+{
+	if (jid_parse(s, strlen(s), j) < 0) {
+		err("invalid JID: %s", s);
+		return -1;
+	}
+	if (j->local == NULL || j->resource != NULL) {
+		err("not an account (expected user@host): %s", s);
+		jid_free(j);
+		return -1;
+	}
+	if (conf_host_find(c->conf, j->domain) == NULL) {
+		err("not a host in %s: %s", c->conf->path, j->domain);
+		jid_free(j);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+open_db(struct ctl *c)
+{
+	char e[512];
+
+	if ((c->db = db_open(c->conf->data_dir, e, sizeof(e))) == NULL) {
+		err("%s", e);
+		return -1;
+	}
+	return 0;
+}
+
+/* STORE_OK if the account exists, STORE_NOTFOUND, or STORE_ERR. */
+static enum store_status
+account_exists(struct ctl *c, const struct jid *j)
+{
+	struct store_res r = {0};
+	struct arena *a;
+	enum store_status st;
+
+	if ((a = arena_new(512)) == NULL)
+		return STORE_ERR;
+	st = db_account_creds(c->db, a, j->domain, j->local, &r);
+	if (r.creds != NULL)
+		util_wipe((void *)r.creds, r.ncreds * sizeof(*r.creds));
+	arena_free(a);
+	return st;
+}
+
+/* Verifiers for every hash the server offers. 0, or -1 reported. */
+static int
+make_creds(struct ctl *c, const char *pw, size_t len,
+    struct scram_cred creds[SCRAM_NHASH])
+{
+	int h;
+
+	for (h = 0; h < SCRAM_NHASH; h++) {
+		if (scram_make_cred((enum scram_hash)h, pw, len,
+		        c->conf->scram_iterations, &creds[h]) < 0) {
+			err("cannot compute the password verifiers");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_adduser(struct ctl *c, const char *arg)
+{
+	struct scram_cred creds[SCRAM_NHASH];
+	struct jid j;
+	char *pw = NULL;
+	size_t len = 0;
+	enum store_status st;
+	int rc = EXIT_ERR;
+
+	if (account_jid(c, arg, &j) < 0)
+		return EXIT_ERR;
+	if (open_db(c) < 0)
+		goto out;
+	/* Refuse before asking for a password that would be thrown away. */
+	st = account_exists(c, &j);
+	if (st == STORE_OK) {
+		err("user exists: %s@%s", j.local, j.domain);
+		goto out;
+	}
+	if (st != STORE_NOTFOUND) {
+		err("database error");
+		goto out;
+	}
+	if (read_password(&pw, &len) < 0)
+		goto out;
+	if (make_creds(c, pw, len, creds) < 0)
+		goto out_pw;
+	st = db_account_create(c->db, j.domain, j.local, creds, SCRAM_NHASH);
+	util_wipe(creds, sizeof(creds));
+	if (st == STORE_EXISTS)
+		err("user exists: %s@%s", j.local, j.domain);
+	else if (st != STORE_OK)
+		err("database error");
+	else
+		rc = EXIT_OK;
+out_pw:
+	util_wipe(pw, len);
+	free(pw);
+out:
+	jid_free(&j);
+	return rc;
+}
+
+static int
+cmd_passwd(struct ctl *c, const char *arg)
+{
+	struct scram_cred creds[SCRAM_NHASH];
+	struct jid j;
+	char *pw = NULL;
+	size_t len = 0;
+	enum store_status st;
+	int rc = EXIT_ERR;
+
+	if (account_jid(c, arg, &j) < 0)
+		return EXIT_ERR;
+	if (open_db(c) < 0)
+		goto out;
+	st = account_exists(c, &j);
+	if (st == STORE_NOTFOUND) {
+		err("no such user: %s@%s", j.local, j.domain);
+		goto out;
+	}
+	if (st != STORE_OK) {
+		err("database error");
+		goto out;
+	}
+	if (read_password(&pw, &len) < 0)
+		goto out;
+	if (make_creds(c, pw, len, creds) < 0)
+		goto out_pw;
+	st = db_account_set_creds(c->db, j.domain, j.local, creds, SCRAM_NHASH);
+	util_wipe(creds, sizeof(creds));
+	if (st == STORE_NOTFOUND)
+		err("no such user: %s@%s", j.local, j.domain);
+	else if (st != STORE_OK)
+		err("database error");
+	else
+		rc = EXIT_OK;
+out_pw:
+	util_wipe(pw, len);
+	free(pw);
+out:
+	jid_free(&j);
+	return rc;
+}
+
+static int
+cmd_deluser(struct ctl *c, const char *arg)
+{
+	struct jid j;
+	char q[2 * JID_PART_MAX + 128];
+	enum store_status st;
+	int rc = EXIT_ERR;
+
+	if (account_jid(c, arg, &j) < 0)
+		return EXIT_ERR;
+	if (open_db(c) < 0)
+		goto out;
+	st = account_exists(c, &j);
+	if (st == STORE_NOTFOUND) {
+		err("no such user: %s@%s", j.local, j.domain);
+		goto out;
+	}
+	if (st != STORE_OK) {
+		err("database error");
+		goto out;
+	}
+	if (!c->yes && isatty(STDIN_FILENO)) {
+		snprintf(q, sizeof(q),
+		    "Delete %s@%s and everything stored for it? "
+		    "This cannot be undone.",
+		    j.local, j.domain);
+		if (!confirm(q)) {
+			err("not deleted");
+			goto out;
+		}
+	}
+	st = db_account_delete(c->db, j.domain, j.local, NULL);
+	if (st == STORE_NOTFOUND)
+		err("no such user: %s@%s", j.local, j.domain);
+	else if (st != STORE_OK)
+		err("database error");
+	else
+		rc = EXIT_OK;
+out:
+	jid_free(&j);
+	return rc;
+}
+
+static int
+cmd_users(struct ctl *c, const char *arg)
+{
+	struct store_res r = {0};
+	struct arena *a = NULL;
+	char *host;
+	size_t i;
+	int rc = EXIT_ERR;
+
+	if ((host = jid_domain_prep(arg, strlen(arg))) == NULL) {
+		err("invalid host: %s", arg);
+		return EXIT_ERR;
+	}
+	if (conf_host_find(c->conf, host) == NULL) {
+		err("not a host in %s: %s", c->conf->path, host);
+		goto out;
+	}
+	if (open_db(c) < 0)
+		goto out;
+	if ((a = arena_new(4096)) == NULL) {
+		err("out of memory");
+		goto out;
+	}
+	if (db_account_list(c->db, a, host, &r) != STORE_OK) {
+		err("database error");
+		goto out;
+	}
+	for (i = 0; i < r.nitems; i++)
+		printf("%s@%s\n", r.items[i].key, host);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		err("cannot write the list: %s", strerror(errno));
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	arena_free(a);
+	free(host);
+	return rc;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(struct ctl *c, const char *arg);
+} commands[] = {
+    {"adduser", cmd_adduser},
+    {"deluser", cmd_deluser},
+    {"passwd", cmd_passwd},
+    {"users", cmd_users},
+};
+
+int
+main(int argc, char **argv)
+{
+	struct ctl c = {0};
+	const struct command *cmd = NULL;
+	const char *path = DEFAULT_CONF;
+	char e[1024];
+	size_t i;
+	int opt, rc;
+
+	while ((opt = getopt(argc, argv, "c:hy")) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'y':
+			c.yes = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < ARRAY_LEN(commands); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		err("unknown command: %s", argv[optind]);
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+
+	/* Only problems are worth a line; the tool's result is its exit. */
+	log_init(LOG_LVL_WARN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	if ((c.conf = conf_load(path, e, sizeof(e))) == NULL) {
+		err("%s", e);
+		return EXIT_ERR;
+	}
+	rc = cmd->fn(&c, argv[optind + 1]);
+	db_close(c.db);
+	conf_free(c.conf);
+	return rc;
+}
