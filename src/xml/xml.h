@@ -22,6 +22,8 @@ struct buf;
 #define XML_NS_CLIENT "jabber:client"
 #define XML_NS_SERVER "jabber:server"
 #define XML_NS_XML "http://www.w3.org/XML/1998/namespace"
+/* Namespace of the stream root's recorded xmlns declarations (see open). */
+#define XML_NS_XMLNS "http://www.w3.org/2000/xmlns/"
 
 struct xml_attr {
 	const char *ns;   /* namespace URI or NULL (unqualified) */
@@ -93,6 +95,7 @@ int xml_serialize(const struct xml_node *n, const char *ctx_ns,
 
 /* --- parsing (parser.c) --- */
 
+/* A field left 0 takes the configuration default (conf.h). */
 struct xml_limits {
 	size_t stanza_bytes; /* max bytes of one top-level child of the stream */
 	unsigned depth;      /* max element depth, the stream root is 1 */
@@ -109,11 +112,15 @@ enum xml_status {
 	XML_ERR_NS,             /* <invalid-namespace/> stream ns wrong */
 	XML_ERR_NOMEM,          /* <resource-constraint/> */
 	XML_ERR_CLOSED,         /* data after </stream:stream> */
+	XML_ERR_ENCODING,       /* <unsupported-encoding/> declared non-UTF-8 */
 };
 
 struct xml_parser_cb {
 	/* The stream root opened; `root` (attrs included) lives in a parser
-	 * arena until the next reset. */
+	 * arena until the next reset. The root's namespace declarations are
+	 * among its attributes, in namespace XML_NS_XMLNS, named by their
+	 * prefix ("xmlns" for the default namespace), so the content
+	 * namespace is xml_attr_ns(root, XML_NS_XMLNS, "xmlns"). */
 	void (*open)(void *arg, const struct xml_node *root);
 	/* A complete top-level child. The callee takes ownership of `a` (the
 	 * stanza's own arena) and must arena_free() it. */
