@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -910,6 +911,45 @@ test_two_handles(void **state)
 	arena_free(a);
 }
 
+/* The writer holding the lock makes the other wait, not fail. */
+static void *
+hold_lock(void *arg)
+{
+	sqlite3 *h = raw_open();
+
+	assert_int_equal(
+	    sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(h, "INSERT INTO accounts VALUES ('h', 'holder')", NULL,
+	        NULL, NULL),
+	    SQLITE_OK);
+	__atomic_store_n((int *)arg, 1, __ATOMIC_SEQ_CST);
+	usleep(300000);
+	assert_int_equal(
+	    sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	return NULL;
+}
+
+static void
+test_busy_waits(void **state)
+{
+	struct db *d = *state;
+	pthread_t t;
+	int locked = 0;
+
+	assert_int_equal(pthread_create(&t, NULL, hold_lock, &locked), 0);
+	while (!__atomic_load_n(&locked, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	assert_int_equal(
+	    db_account_create(d, "h", "waiter", NULL, 0), STORE_OK);
+	assert_int_equal(
+	    db_map_put(d, "t_map", "h", "waiter", "k", "v", 1), STORE_OK);
+	pthread_join(t, NULL);
+	assert_int_equal(
+	    db_account_create(d, "h", "holder", NULL, 0), STORE_EXISTS);
+}
+
 int
 main(void)
 {
@@ -943,6 +983,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_group_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_handles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_busy_waits, setup, teardown),
 	};
 
 	if (store_register(&d_map) < 0 || store_register(&d_arch) < 0 ||
