@@ -22,8 +22,8 @@ typedef struct ssl_st SSL;
 /* Loads every host's certificate and key. NULL with a message in err. */
 struct tls_ctx *tls_ctx_new(const struct conf *c, char *err, size_t errlen);
 /* Reloads certificates from c; on failure keeps the old ones. 0 or -1. */
-int tls_ctx_reload(struct tls_ctx *t, const struct conf *c, char *err,
-    size_t errlen);
+int tls_ctx_reload(
+    struct tls_ctx *t, const struct conf *c, char *err, size_t errlen);
 void tls_ctx_free(struct tls_ctx *t);
 
 /* A server-side SSL on fd; direct != 0 for XEP-0368 listeners. */
