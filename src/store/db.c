@@ -492,6 +492,31 @@ fail:
 }
 
 /*
+ * A database others can read defeats the file's purpose (PRIVACY.md): an
+ * existing one with group or other bits loses them, with a warning.
+ */
+static int
+tighten_file(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) {
+		log_warn("event=db_mode_tightened mode=%o", st.st_mode & 0777);
+		if (fchmod(fd, st.st_mode & 0700) < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			rc = -1;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+/*
  * Creates the file with mode 0600 before SQLite sees it (SQLite would
  * use 0644 less the umask; its -wal and -shm files copy the database
  * file's mode). When root creates it (lethectl before the first start),
@@ -505,9 +530,9 @@ create_file(const char *dir, const char *path, char *err, size_t errlen)
 
 	fd = open(
 	    path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return tighten_file(path, err, errlen);
 	if (fd < 0) {
-		if (errno == EEXIST)
-			return 0;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}

@@ -27,12 +27,12 @@ enum store_shape { STORE_MAP = 0, STORE_ARCHIVE };
 enum store_owner { STORE_OWNER_USER = 0, STORE_OWNER_HOST, STORE_OWNER_ROOM };
 
 struct store_def {
-	const char *name;       /* unique, [a-z0-9_]+ */
+	const char *name; /* unique, [a-z0-9_]+ */
 	enum store_shape shape;
 	enum store_owner owner;
-	int64_t retention;      /* seconds; 0 = kept until removed */
-	const char *what;       /* plain words for the privacy report */
-	int sealed;             /* values sealed to the owner (PRIVACY.md) */
+	int64_t retention; /* seconds; 0 = kept until removed */
+	const char *what; /* plain words for the privacy report */
+	int sealed; /* values sealed to the owner (PRIVACY.md) */
 };
 
 /* Declares a store (static storage, before store_open). 0 or -1 if the
@@ -49,22 +49,26 @@ const struct store_def *const *store_registry(size_t *n);
 enum store_status {
 	STORE_OK = 0,
 	STORE_NOTFOUND,
-	STORE_EXISTS,   /* account already exists */
-	STORE_LIMIT,    /* a quota was reached */
-	STORE_ERR,      /* the database failed; logged by the store */
+	STORE_EXISTS, /* account already exists */
+	STORE_LIMIT, /* a quota was reached */
+	STORE_ERR, /* the database failed; logged by the store */
 	STORE_CANCELLED,
 };
 
 struct store_item {
-	const char *key;    /* map key */
-	const char *id;     /* archive item id */
-	int64_t when;       /* archive timestamp, seconds */
-	const char *with;   /* archive peer (bare JID), or NULL */
+	const char *key; /* map key */
+	const char *id; /* archive item id */
+	int64_t when; /* archive timestamp, seconds */
+	const char *with; /* archive peer (bare JID), or NULL */
 	const void *value;
 	size_t value_len;
 };
 
-/* Everything a completion can carry; valid only during the callback. */
+/*
+ * Everything a completion can carry; valid only during the callback (it
+ * points into the request's memory, freed right after). Values are
+ * NUL-terminated for convenience; the NUL is not counted in value_len.
+ */
 struct store_res {
 	enum store_status status;
 	const void *value; /* map/kv get */
@@ -88,11 +92,20 @@ struct store_req; /* a request in flight, for store_cancel() */
  * storage thread, whose completions are delivered on loop l. NULL on
  * failure with a message in err[errlen].
  */
-struct store *store_open(const char *data_dir, struct loop *l, char *err,
-    size_t errlen);
-/* Finishes queued requests, stops the thread, closes. NULL is a no-op. */
+struct store *store_open(
+    const char *data_dir, struct loop *l, char *err, size_t errlen);
+/*
+ * Finishes queued requests, stops the thread, closes. The callbacks of
+ * requests still pending run inside this call. NULL is a no-op.
+ */
 void store_close(struct store *st);
-/* The callback of req will not run; its memory is released by the store. */
+/*
+ * On the loop thread, before req's callback has run: the callback will
+ * not run and the store releases req. A cancelled read or work that has
+ * not started is not executed; a cancelled write still is. If req is a
+ * work request running now, this waits for it to return, so the caller
+ * may free ctx afterwards. NULL is a no-op.
+ */
 void store_cancel(struct store_req *req);
 
 /* Accounts: the SCRAM verifiers of (host, user). */
@@ -108,7 +121,11 @@ struct store_req *store_account_set_creds(struct store *st, const char *host,
 struct store_req *store_account_delete(struct store *st, const char *host,
     const char *user, store_done_fn fn, void *arg);
 
-/* Map stores (key "" is the key/value shape). fn may be NULL. */
+/*
+ * Map stores (key "" is the key/value shape). fn may be NULL. Inputs are
+ * copied. get: STORE_NOTFOUND if absent or expired; del: STORE_NOTFOUND
+ * if there was nothing to delete; clear: count = keys deleted.
+ */
 struct store_req *store_map_get(struct store *st, const char *store,
     const char *host, const char *user, const char *key, store_done_fn fn,
     void *arg);
@@ -127,13 +144,21 @@ struct store_req *store_map_clear(struct store *st, const char *store,
 
 /* Archive stores. */
 struct store_archive_query {
-	const char *with;   /* NULL: any */
+	const char *with; /* NULL: any */
 	int64_t start, end; /* seconds, 0: unbounded */
 	const char *after_id, *before_id; /* NULL: unbounded */
-	size_t max;         /* at most this many items (capped by the store) */
-	int backwards;      /* newest first (for "before" paging) */
+	size_t max; /* at most this many items (capped by the store) */
+	int backwards; /* newest first (for "before" paging) */
 };
-/* id NULL: the store generates a unique id, returned as items[0].id. */
+/*
+ * Queries return items ordered by (when, insertion), oldest first unless
+ * backwards. start and end are inclusive; after_id/before_id exclude the
+ * item they name and must name a live item, else STORE_NOTFOUND. At most
+ * min(max, 1000) items; complete says no further item matches in the
+ * direction of the query.
+ */
+/* id NULL: the store generates a unique id, returned as items[0].id.
+ * when 0: now. STORE_EXISTS if the owner already has that id. */
 struct store_req *store_archive_append(struct store *st, const char *store,
     const char *host, const char *user, const char *id, int64_t when,
     const char *with, const void *value, size_t len, store_done_fn fn,
@@ -152,6 +177,9 @@ struct store_req *store_sweep(struct store *st, store_done_fn fn, void *arg);
 /*
  * Runs work(ctx) on the storage thread (for slow computations such as
  * PBKDF2 that must not block the loop); its return value is res->work.
+ * ctx is borrowed until the callback runs or store_cancel() returns; the
+ * return value of a cancelled work is dropped, so a work that may be
+ * cancelled should leave its results in ctx.
  */
 typedef void *(*store_work_fn)(void *ctx);
 struct store_req *store_work(struct store *st, store_work_fn work, void *ctx,

@@ -177,6 +177,21 @@ test_fresh_and_reopen(void **state)
 }
 
 static void
+test_mode_tightened(void **state)
+{
+	char p[PATH_MAX + 32];
+	struct stat sb;
+
+	db_close(*state);
+	snprintf(p, sizeof(p), "%s/lethe.db", dir);
+	assert_int_equal(chmod(p, 0644), 0);
+	*state = db_open(dir, errbuf, sizeof(errbuf));
+	assert_non_null(*state);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
+static void
 test_pragmas(void **state)
 {
 	sqlite3 *h = raw_open();
@@ -957,6 +972,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_fresh_and_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_mode_tightened, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_newer_refused, setup, teardown),
 	    cmocka_unit_test(test_open_fails_cleanly),
