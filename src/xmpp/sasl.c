@@ -286,8 +286,8 @@ scram_challenge(void *arg, const struct store_res *res)
 	for (i = 0; res->status == STORE_OK && i < res->ncreds; i++)
 		if (res->creds[i].hash == x->hash)
 			cred = &res->creds[i];
-	if (x->user != NULL && fail_locked(x->host, x->user))
-		cred = NULL;
+	/* A locked-out account still gets its real salt (a fake one would
+	 * tell that it exists); the lock is enforced at the proof. */
 	if (scram_server_challenge(x->scram, cred, server.secret,
 	        sizeof(server.secret), server.conf->scram_iterations,
 	        &out) != SCRAM_OK) {
