@@ -170,8 +170,8 @@ sasl_features(SSL *ssl, struct buf *out)
 }
 
 struct sasl *
-sasl_start(
-    const char *mech, SSL *ssl, const char *host, sasl_done_fn fn, void *arg)
+sasl_start(const char *mech, SSL *ssl, const char *host, int allow_y,
+    sasl_done_fn fn, void *arg)
 {
 	struct sasl *x;
 
@@ -182,13 +182,15 @@ sasl_start(
 	x->fn = fn;
 	x->arg = arg;
 	cb_fill(x, ssl);
+	if (allow_y)
+		x->cb.plus_offered = 0;
 	if (strcmp(mech, "PLAIN") == 0) {
 		x->kind = SASL_PLAIN;
 		return x;
 	}
 	if (scram_mech_parse(mech, &x->hash, &x->plus) == -1)
 		goto fail;
-	if (x->plus && !x->cb.plus_offered)
+	if (x->plus && x->cb.exporter == NULL && x->cb.endpoint == NULL)
 		goto fail;
 	x->kind = SASL_SCRAM;
 	if ((x->scram = scram_server_new(x->hash, x->plus, &x->cb)) == NULL)
@@ -234,6 +236,7 @@ sasl_result_condition(enum sasl_result r)
 		return "aborted";
 	case SASL_TEMPORARY:
 		return "temporary-auth-failure";
+	case SASL_CB_UNSUPPORTED:
 	default:
 		return "not-authorized";
 	}
@@ -254,6 +257,28 @@ decode(const char *b64, char *out, size_t cap)
 	if (r >= 0)
 		out[r] = '\0';
 	return r;
+}
+
+/* 1 if a client-first message asks for a channel binding type that this
+ * connection does not offer (e.g. tls-unique). */
+static int
+cb_unsupported(const struct sasl *x, const char *msg, size_t n)
+{
+	const char *end;
+	size_t len;
+
+	if (n < 2 || msg[0] != 'p' || msg[1] != '=')
+		return 0;
+	if ((end = memchr(msg, ',', n)) == NULL)
+		return 0;
+	len = (size_t)(end - msg) - 2;
+	if (x->cb.exporter != NULL && len == 12 &&
+	    memcmp(msg + 2, "tls-exporter", 12) == 0)
+		return 0;
+	if (x->cb.endpoint != NULL && len == 20 &&
+	    memcmp(msg + 2, "tls-server-end-point", 20) == 0)
+		return 0;
+	return 1;
 }
 
 /* Hands a result to the stream; base64-encodes raw bytes when given. */
@@ -331,6 +356,10 @@ scram_step(struct sasl *x, const char *b64)
 		return;
 	}
 	if (x->step == 0) {
+		if (cb_unsupported(x, msg, (size_t)n)) {
+			finish(x, SASL_CB_UNSUPPORTED, NULL);
+			return;
+		}
 		r = scram_server_first(x->scram, msg, (size_t)n);
 		if (r == SCRAM_BAD_CB) {
 			finish(x, SASL_BAD_CB, NULL);

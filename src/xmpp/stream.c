@@ -78,6 +78,7 @@ struct stream {
 	unsigned restart : 1; /* parser must be reset after this feed */
 	unsigned wrote : 1; /* output since the idle timer was armed */
 	unsigned in_feed : 1;
+	unsigned cb_lenient : 1; /* see sasl_start() */
 	unsigned auth_failures;
 	struct sasl *sasl; /* owned: exchange in progress */
 	struct session *session; /* owned once bound */
@@ -438,10 +439,12 @@ auth_done(
 		buf_free(&b);
 		return;
 	}
+	/* `user` belongs to the exchange: copy it before freeing that. */
+	if (r == SASL_SUCCESS)
+		s->user = strdup(user);
 	sasl_free(s->sasl);
 	s->sasl = NULL;
 	if (r == SASL_SUCCESS) {
-		s->user = strdup(user);
 		if (s->user == NULL) {
 			stream_error(s, "internal-server-error", NULL);
 			return;
@@ -466,11 +469,18 @@ auth_done(
 		}
 		return;
 	}
-	buf_appendf(&b, "<failure xmlns='" NS_SASL "'><%s/></failure>",
-	    sasl_result_condition(r));
+	buf_appendf(&b, "<failure xmlns='" NS_SASL "'><%s/>%s</failure>",
+	    sasl_result_condition(r),
+	    r == SASL_CB_UNSUPPORTED
+	        ? "<text>channel binding type not offered; see "
+	          "urn:xmpp:sasl-cb:0</text>"
+	        : "");
 	stream_send_raw(s, buf_ptr(&b), buf_size(&b));
 	buf_free(&b);
 	s->state = ST_OPEN;
+	if (r == SASL_CB_UNSUPPORTED)
+		s->cb_lenient = 1;
+	/* Only a checked proof or password counts as an attempt. */
 	if (r == SASL_NOT_AUTHORIZED || r == SASL_BAD_CB) {
 		log_info("event=auth_failure stream=%s", s->id);
 		if (++s->auth_failures >= server.conf->limits.auth_attempts)
@@ -493,8 +503,8 @@ handle_sasl(struct stream *s, struct xml_node *st, struct arena *a)
 	if (xml_is(st, NS_SASL, "auth") && s->state == ST_OPEN) {
 		mech = xml_attr(st, "mechanism");
 		s->state = ST_SASL;
-		s->sasl = sasl_start(
-		    mech ? mech : "", conn_tls(s->conn), s->host, auth_done, s);
+		s->sasl = sasl_start(mech ? mech : "", conn_tls(s->conn),
+		    s->host, s->cb_lenient, auth_done, s);
 		if (s->sasl == NULL) {
 			auth_done(s, SASL_INVALID_MECH, NULL, NULL);
 			return;
