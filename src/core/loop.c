@@ -287,7 +287,7 @@ loop_run(struct loop *l)
 	size_t k;
 
 	l->stop = 0;
-	while (!l->stop) {
+	for (;;) {
 		l->now = clock_ms();
 		timers_run(l);
 		for (k = 0; k < l->nhooks; k++)

@@ -177,13 +177,16 @@ presence_self(struct session *from, struct xml_node *st, struct arena *a)
 	} else {
 		return; /* subscriptions and probes: the roster's job */
 	}
-	/* The account's other resources see it too (RFC 6121 §4.2.2). */
+	/* Every available resource of the account sees it, the sender
+	 * included (RFC 6121 §4.2.2, §4.4.2); an unavailable sender gets
+	 * its own unavailable presence too. */
 	n = available(from->acct, to, 64, 0);
 	for (i = 0; i < n; i++)
 		if (to[i] != from)
 			to[k++] = to[i];
-	if (k > 0)
-		deliver_many(to, k, st);
+	if (k < 64)
+		to[k++] = from;
+	deliver_many(to, k, st);
 }
 
 /* An IQ for an account that is offline: dispatch once it is known to

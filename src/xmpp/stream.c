@@ -372,10 +372,15 @@ stream_open(void *arg, const struct xml_node *root)
 	struct stream *s = arg;
 	const char *to = xml_attr(root, "to");
 	const char *ver = xml_attr(root, "version");
+	const char *ns = xml_attr_ns(root, XML_NS_XMLNS, "xmlns");
 	char *host;
 
 	if (s->state != ST_HEADER) {
 		stream_error(s, "not-well-formed", NULL);
+		return;
+	}
+	if (ns == NULL || strcmp(ns, XML_NS_CLIENT) != 0) {
+		stream_error(s, "invalid-namespace", NULL);
 		return;
 	}
 	if (to == NULL) {

@@ -22,8 +22,7 @@ run_file(const char *path)
 	if (f == NULL)
 		return -1;
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0 ||
-	    (p = malloc((size_t)n + 1)) == NULL) {
+	    fseek(f, 0, SEEK_SET) != 0 || (p = malloc((size_t)n + 1)) == NULL) {
 		fclose(f);
 		return -1;
 	}
@@ -63,7 +62,8 @@ main(int argc, char **argv)
 		while ((e = readdir(d)) != NULL) {
 			if (e->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
+			snprintf(
+			    path, sizeof(path), "%s/%s", argv[i], e->d_name);
 			if (run_file(path) == -1) {
 				closedir(d);
 				return 1;
