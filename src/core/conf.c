@@ -174,9 +174,9 @@ static const struct key schema[] = {
         .min = 1, .max = DAY, .def = "5m",
         .doc = "Length of the window for `account_failures`."},
     {SEC_LIMITS, "idle_timeout", T_DURATION, SRV(limits.idle_timeout),
-        .min = 10, .max = DAY, .def = "5m",
-        .doc = "Silence on a stream before the server checks that the "
-               "peer is still there."},
+        .min = 2, .max = DAY, .def = "5m",
+        .doc = "Silence on a session before the server pings it "
+               "(XEP-0199); a session silent for twice this is closed."},
     {SEC_LIMITS, "read_budget", T_SIZE, SRV(limits.read_budget), .min = KIB,
         .max = MIB, .def = "16k",
         .doc = "Bytes read from one connection per loop iteration, so "

@@ -79,7 +79,9 @@ struct stream {
 	unsigned wrote : 1; /* output since the idle timer was armed */
 	unsigned in_feed : 1;
 	unsigned cb_lenient : 1; /* see sasl_start() */
+	unsigned ping_out : 1; /* an idle ping awaits any answer */
 	unsigned auth_failures;
+	uint64_t last_in; /* loop time of the last input, ms */
 	struct sasl *sasl; /* owned: exchange in progress */
 	struct session *session; /* owned once bound */
 	struct timer timer;
@@ -123,6 +125,8 @@ static void
 stream_timeout(struct loop *l, void *arg)
 {
 	struct stream *s = arg;
+	uint64_t idle, period,
+	    limit = (uint64_t)server.conf->limits.idle_timeout * 1000;
 
 	if (s->state == ST_CLOSED)
 		return;
@@ -131,14 +135,33 @@ stream_timeout(struct loop *l, void *arg)
 		stream_error(s, "connection-timeout", NULL);
 		return;
 	}
-	/* Idle: release parser memory; keep the TCP path warm. */
+	/* Idle: release parser memory. */
 	xml_parser_shrink(s->parser);
-	if (!s->wrote && server.conf->keepalive > 0)
+	idle = loop_now(l) - s->last_in;
+	if (s->ping_out && idle >= 2 * limit) {
+		/* Silent through a whole ping period: the peer is gone. */
+		stream_error(s, "connection-timeout", NULL);
+		return;
+	}
+	if (!s->ping_out && idle >= limit) {
+		/* XEP-0199 §4.1: any answer (even an error) proves life. */
+		char iq[JID_PART_MAX * 4 + 160];
+
+		snprintf(iq, sizeof(iq),
+		    "<iq type='get' id='idle-ping' from='%s' to='%s'>"
+		    "<ping xmlns='urn:xmpp:ping'/></iq>",
+		    s->host, s->session->full);
+		stream_send_str(s, iq);
+		s->ping_out = 1;
+	} else if (!s->wrote && server.conf->keepalive > 0) {
+		/* Keep NAT and firewall state warm. */
 		conn_write(s->conn, " ", 1);
+	}
 	s->wrote = 0;
-	timer_set(l, &s->timer,
-	    server.conf->keepalive > 0 ? (uint64_t)server.conf->keepalive * 1000
-	                               : 3600 * 1000);
+	period = server.conf->keepalive > 0
+	    ? (uint64_t)server.conf->keepalive * 1000
+	    : limit;
+	timer_set(l, &s->timer, period < limit ? period : limit);
 }
 
 void
@@ -310,6 +333,8 @@ stream_data(void *arg, const char *p, size_t n)
 
 	if (s->state == ST_CLOSED)
 		return;
+	s->last_in = loop_now(server.loop);
+	s->ping_out = 0;
 	s->in_feed = 1;
 	r = xml_parser_feed(s->parser, p, n);
 	s->in_feed = 0;
