@@ -830,131 +830,294 @@ parse(struct xml_parser *p, const char *s, size_t n, const char *rest,
 }
 
 /*
- * Advances the scanner over byte c. Returns 1 if a token ends with c, so
+ * Advances the scanner (state sc, counter k) over byte c. Returns 1 if a
+ * token ends with c, so
  * that expat can be given everything up to here. For well-formed input it
  * never misses a token end; for malformed input it ends the token early
  * and lets expat report the error.
  */
-static int
-scan(struct xml_parser *p, unsigned char c)
+static inline int
+step(unsigned char *sc, unsigned char *k, unsigned char c)
 {
-	switch (p->sc) {
+	switch (*sc) {
 	case SC_TEXT:
-		if (p->sc_n > 0) {
+		if (*k > 0) {
 			/* inside a multi-byte character */
 			if ((c & 0xC0) == 0x80)
-				return --p->sc_n == 0;
-			p->sc_n = 0;
+				return --*k == 0;
+			*k = 0;
 		}
 		if (c == '<') {
-			p->sc = SC_LT;
+			*sc = SC_LT;
 			return 0;
 		}
 		if (c == '&') {
-			p->sc = SC_REF;
+			*sc = SC_REF;
 			return 0;
 		}
 		if (c == '\r')
 			return 0; /* expat looks ahead for a \n */
 		if (c >= 0xC0) {
-			p->sc_n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+			*k = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
 			return 0;
 		}
 		return 1;
 	case SC_LT:
 		if (c == '!') {
-			p->sc = SC_BANG;
+			*sc = SC_BANG;
 			return 0;
 		}
 		if (c == '?') {
-			p->sc = SC_PI;
-			p->sc_n = 0;
+			*sc = SC_PI;
+			*k = 0;
 			return 0;
 		}
-		p->sc = SC_TAG;
+		*sc = SC_TAG;
 		/* FALLTHROUGH */
 	case SC_TAG:
 		if (c == '>' || c == '<') {
-			p->sc = SC_TEXT;
+			*sc = SC_TEXT;
 			return 1;
 		}
 		if (c == '\'')
-			p->sc = SC_SQ;
+			*sc = SC_SQ;
 		else if (c == '"')
-			p->sc = SC_DQ;
+			*sc = SC_DQ;
 		return 0;
 	case SC_SQ:
 	case SC_DQ:
-		if (c == (p->sc == SC_SQ ? '\'' : '"')) {
-			p->sc = SC_TAG;
+		if (c == (*sc == SC_SQ ? '\'' : '"')) {
+			*sc = SC_TAG;
 		} else if (c == '<') {
-			p->sc = SC_TEXT;
+			*sc = SC_TEXT;
 			return 1;
 		}
 		return 0;
 	case SC_BANG:
 		if (c == '-') {
-			p->sc = SC_COMMENT_OPEN;
+			*sc = SC_COMMENT_OPEN;
 			return 0;
 		}
 		if (c == '[') {
-			p->sc = SC_CDATA_OPEN;
-			p->sc_n = 0;
+			*sc = SC_CDATA_OPEN;
+			*k = 0;
 			return 0;
 		}
 		/* A declaration (only a DOCTYPE can come) or garbage. */
-		p->sc = SC_TEXT;
+		*sc = SC_TEXT;
 		return 1;
 	case SC_COMMENT_OPEN:
 		if (c == '-') {
-			p->sc = SC_COMMENT;
-			p->sc_n = 0;
+			*sc = SC_COMMENT;
+			*k = 0;
 			return 0;
 		}
-		p->sc = SC_TEXT;
+		*sc = SC_TEXT;
 		return 1;
 	case SC_COMMENT:
 	case SC_CDATA:
-		if (c == (p->sc == SC_COMMENT ? '-' : ']')) {
-			if (p->sc_n < 2)
-				p->sc_n++;
+		if (c == (*sc == SC_COMMENT ? '-' : ']')) {
+			if (*k < 2)
+				(*k)++;
 			return 0;
 		}
-		if (c == '>' && p->sc_n == 2) {
-			p->sc = SC_TEXT;
-			p->sc_n = 0;
+		if (c == '>' && *k == 2) {
+			*sc = SC_TEXT;
+			*k = 0;
 			return 1;
 		}
-		p->sc_n = 0;
+		*k = 0;
 		return 0;
 	case SC_CDATA_OPEN:
-		if (c != (unsigned char)"CDATA["[p->sc_n]) {
-			p->sc = SC_TEXT;
-			p->sc_n = 0;
+		if (c != (unsigned char)"CDATA["[*k]) {
+			*sc = SC_TEXT;
+			*k = 0;
 			return 1;
 		}
-		if (++p->sc_n == 6) {
-			p->sc = SC_CDATA;
-			p->sc_n = 0;
+		if (++*k == 6) {
+			*sc = SC_CDATA;
+			*k = 0;
 		}
 		return 0;
 	case SC_PI:
-		if (c == '>' && p->sc_n) {
-			p->sc = SC_TEXT;
-			p->sc_n = 0;
+		if (c == '>' && *k) {
+			*sc = SC_TEXT;
+			*k = 0;
 			return 1;
 		}
-		p->sc_n = c == '?';
+		*k = c == '?';
 		return 0;
 	case SC_REF:
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '#' || c == '_' ||
 		    c == ':' || c == '-' || c == '.' || c >= 0x80)
 			return 0;
-		p->sc = SC_TEXT;
+		*sc = SC_TEXT;
 		return 1; /* ';' ends it; anything else is expat's error */
 	}
 	return 1;
+}
+
+static int
+scan1(struct xml_parser *p, unsigned char c)
+{
+	return step(&p->sc, &p->sc_n, c);
+}
+
+/* Bytes that end a token wherever they stand in text, and bytes that do
+ * not change the state inside a tag. */
+static const unsigned char text_plain[256] = {
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    /* 0x00 */ 1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    0 /* \r */,
+    1,
+    1,
+    /* 0x10 */ R16(1),
+    /* 0x20 */ 1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    0 /* & */,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    /* 0x30 */ 1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    0 /* < */,
+    1,
+    1,
+    1,
+    /* 0x40 */ R16(1),
+    R16(1),
+    R16(1),
+    R16(1),
+    /* 0x80 */ R16(0),
+    R16(0),
+    R16(0),
+    R16(0),
+    R16(0),
+    R16(0),
+    R16(0),
+    R16(0),
+};
+static const unsigned char tag_plain[256] = {
+    /* 0x00 */ R16(1),
+    R16(1),
+    /* 0x20 */ 1,
+    1,
+    0 /* " */,
+    1,
+    1,
+    1,
+    1,
+    0 /* ' */,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    /* 0x30 */ 1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    0 /* < */,
+    1,
+    0 /* > */,
+    1,
+    /* 0x40 */ R16(1),
+    R16(1),
+    R16(1),
+    R16(1),
+    /* 0x80 */ R16(1),
+    R16(1),
+    R16(1),
+    R16(1),
+    R16(1),
+    R16(1),
+    R16(1),
+    R16(1),
+#undef R16
+};
+
+/*
+ * Scans s[i..to) and returns the position just after the last token end
+ * in it, or 0 if there is none. Runs of plain text, of a tag's insides
+ * and of quoted values are skipped without a state change.
+ */
+static size_t
+scan_block(struct xml_parser *p, const char *buf, size_t i, size_t to)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	unsigned char sc = p->sc, k = p->sc_n, q;
+	size_t last = 0;
+
+	while (i < to) {
+		if (sc == SC_TEXT && k == 0) {
+			if (text_plain[s[i]]) {
+				while (++i < to && text_plain[s[i]])
+					;
+				last = i;
+				continue;
+			}
+		} else if (sc == SC_TAG) {
+			while (i < to && tag_plain[s[i]])
+				i++;
+			if (i == to)
+				break;
+		} else if (sc == SC_SQ || sc == SC_DQ) {
+			q = sc == SC_SQ ? '\'' : '"';
+			while (i < to && s[i] != q && s[i] != '<')
+				i++;
+			if (i == to)
+				break;
+		}
+		if (step(&sc, &k, s[i++]))
+			last = i;
+	}
+	p->sc = sc;
+	p->sc_n = k;
+	return last;
 }
 
 /* Keeps s[0..n), the start of an unfinished token, within the limit. */
@@ -979,12 +1142,12 @@ done(const struct xml_parser *p, enum xml_status st)
 static enum xml_status
 run(struct xml_parser *p, const char *s, size_t n)
 {
-	size_t i = 0, a, last;
+	size_t i = 0, a, last, b, to;
 	enum xml_status st;
 
 	if (p->hold_len > 0) {
 		/* Finish the held token first, as one piece. */
-		while (i < n && !scan(p, (unsigned char)s[i]))
+		while (i < n && !scan1(p, (unsigned char)s[i]))
 			i++;
 		if (i == n)
 			return hold(p, s, n);
@@ -996,28 +1159,22 @@ run(struct xml_parser *p, const char *s, size_t n)
 		if (done(p, st))
 			return st;
 	}
-	for (a = last = i; i < n; i++) {
-		if (scan(p, (unsigned char)s[i])) {
-			last = i + 1;
-			if (last - a < PIECE)
-				continue;
+	for (a = last = i; i < n;) {
+		to = n - i > PIECE ? i + PIECE : n;
+		if ((b = scan_block(p, s, i, to)) != 0)
+			last = b;
+		i = to;
+		if (i - a < PIECE)
+			continue;
+		if (last > a) {
 			st = parse(p, s + a, last - a, s + last, n - last);
 			if (done(p, st))
 				return st;
 			a = last;
-		} else if (i + 1 - a > PIECE) {
-			/* A long token: give expat what precedes it, then
-			 * count the token against the limit as it grows. */
-			if (last > a) {
-				st = parse(
-				    p, s + a, last - a, s + last, n - last);
-				if (done(p, st))
-					return st;
-				a = last;
-			}
-			if (i + 1 - a > room(p))
-				return XML_ERR_POLICY;
 		}
+		/* What is left is one unfinished token: it must fit. */
+		if (i - a > room(p))
+			return XML_ERR_POLICY;
 	}
 	if (last > a) {
 		st = parse(p, s + a, last - a, s + last, n - last);
