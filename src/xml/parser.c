@@ -52,6 +52,8 @@
 #define NS_SEP '\x01'
 /* Whole tokens are given to expat in pieces of about this size. */
 #define PIECE 4096
+/* Expat is replaced, between stanzas, after this many bytes. */
+#define RENEW_BYTES (64 * 1024)
 /* A stanza tree may take this many times stanza_bytes. */
 #define TREE_FACTOR 8
 #define STANZA_ARENA 1024
@@ -1139,6 +1141,37 @@ done(const struct xml_parser *p, enum xml_status st)
 	return st != XML_OK || p->state == P_CLOSED;
 }
 
+static int build(struct xml_parser *p);
+
+/*
+ * Expat keeps every distinct element name, attribute name and prefix it
+ * has seen for as long as it lives, so a stream of ever new names would
+ * grow it without end. Between stanzas, after RENEW_BYTES, it is
+ * replaced by a fresh one primed with the header.
+ */
+static enum xml_status
+renew(struct xml_parser *p)
+{
+	if (p->fed - p->hdr_len < RENEW_BYTES || p->state != P_STREAM ||
+	    p->depth != 1 || p->fed != p->mark)
+		return XML_OK;
+	XML_ParserFree(p->xp);
+	p->xp = NULL;
+	return build(p) == 0 ? XML_OK : XML_ERR_NOMEM;
+}
+
+/* parse(), then renew() if the input left expat between stanzas. */
+static enum xml_status
+flush(struct xml_parser *p, const char *s, size_t n, const char *rest,
+    size_t rest_n)
+{
+	enum xml_status st = parse(p, s, n, rest, rest_n);
+
+	if (st != XML_OK || p->state == P_CLOSED)
+		return st;
+	return renew(p);
+}
+
 static enum xml_status
 run(struct xml_parser *p, const char *s, size_t n)
 {
@@ -1154,7 +1187,7 @@ run(struct xml_parser *p, const char *s, size_t n)
 		i++;
 		if ((st = hold(p, s, i)) != XML_OK)
 			return st;
-		st = parse(p, p->hold, p->hold_len, s + i, n - i);
+		st = flush(p, p->hold, p->hold_len, s + i, n - i);
 		drop_buf(&p->hold, &p->hold_len, &p->hold_cap);
 		if (done(p, st))
 			return st;
@@ -1167,7 +1200,7 @@ run(struct xml_parser *p, const char *s, size_t n)
 		if (i - a < PIECE)
 			continue;
 		if (last > a) {
-			st = parse(p, s + a, last - a, s + last, n - last);
+			st = flush(p, s + a, last - a, s + last, n - last);
 			if (done(p, st))
 				return st;
 			a = last;
@@ -1177,7 +1210,7 @@ run(struct xml_parser *p, const char *s, size_t n)
 			return XML_ERR_POLICY;
 	}
 	if (last > a) {
-		st = parse(p, s + a, last - a, s + last, n - last);
+		st = flush(p, s + a, last - a, s + last, n - last);
 		if (done(p, st))
 			return st;
 	}
@@ -1226,8 +1259,6 @@ build(struct xml_parser *p)
 	XML_SetParamEntityParsing(xp, XML_PARAM_ENTITY_PARSING_NEVER);
 	p->xp = xp;
 	p->fed = p->mark = 0;
-	p->sc = SC_TEXT;
-	p->sc_n = 0;
 	if (p->state != P_STREAM)
 		return 0;
 	p->replay = 1;
