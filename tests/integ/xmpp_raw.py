@@ -393,10 +393,11 @@ class RawClient:
 
     def auth_scram(self, user, password, hashname="SHA-256", plus=False,
                    cb_type="tls-server-end-point", cb_data=None, flag=None,
-                   mechanism=None):
+                   mechanism=None, authzid=""):
         """One SCRAM exchange (RFC 5802/7677). plus selects -PLUS with
-        cb_type; cb_data overrides the channel-binding bytes and flag the
-        gs2 flag ('n', 'y' or 'p=TYPE'). Returns the final element:
+        cb_type; cb_data overrides the channel-binding bytes, flag the
+        gs2 flag ('n', 'y' or 'p=TYPE'); authzid goes in the gs2 header.
+        Returns the final element:
         <success/> (whose server signature has been checked), <failure/>
         or a stream error."""
         hf = SCRAM_HASHES[hashname]
@@ -404,7 +405,8 @@ class RawClient:
                                              else ""))
         if flag is None:
             flag = "p=" + cb_type if plus else "n"
-        gs2 = flag + ",,"
+        gs2 = flag + "," + ("a=" + _saslname(authzid) if authzid else "") \
+            + ","
         cnonce = base64.b64encode(os.urandom(18)).decode()
         first_bare = "n=%s,r=%s" % (_saslname(user), cnonce)
         self.send("<auth xmlns='%s' mechanism='%s'>%s</auth>" % (
