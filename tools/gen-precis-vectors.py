@@ -88,7 +88,7 @@ HANDPICKED = [
     'correct horse battery staple', 'Pa55 w0rd!',
     # non-ASCII letters and case mapping
     'juliët', 'JULIËT', 'Ǳ', 'ǲ', 'ǳ', 'ß', 'ẞ', 'ΣΑΣ', 'ΟΔΟΣ', 'ΟΔΟΣ.Α',
-    'Σ', 'aΣ', 'ΣΣ', "Σ'", "aΣ'", "aΣ'b", 'İstanbul', 'İ', 'ı', 'ſ', 'K',
+    'Σ', 'aΣ', 'ΣΣ', 'İİİİ', 'İΣİΣ', "Σ'", "aΣ'", "aΣ'b", 'İstanbul', 'İ', 'ı', 'ſ', 'K',
     'Å', 'Ω', 'µ', 'ﬁ', 'ς', 'σ', 'Ⅻ', 'ⅻ', 'Ꭰ', 'ꭰ', '𐐀', '𐐨', 'Ａ',
     'ǅungla', 'ΐ', 'ᾈ', 'ᾀ', 'ῼ', 'Straße', 'STRASSE', 'Ⓐ', 'ⓐ',
     # width mapping

@@ -435,8 +435,9 @@ apply_rules(
 	utf8proc_ssize_t r;
 	long w;
 
-	/* Case mapping turns one code point into at most two. */
-	m = malloc((2 * len + 1) * sizeof(*m));
+	/* m[0..len) holds the mapped input; case mapping, which turns one
+	 * code point into at most two, writes to m[len..3 len). */
+	m = malloc((3 * len + 1) * sizeof(*m));
 	if (m == NULL)
 		return NULL;
 	for (i = 0; i < len; i++) {
@@ -456,8 +457,8 @@ apply_rules(
 		m[i] = cp;
 	}
 	if (profile == PRECIS_USERNAME_CASEMAPPED) {
-		/* The sigma context needs the unmapped neighbours: map into
-		 * the back half of m, then move it to the front. */
+		/* The sigma context needs the unmapped neighbours: map
+		 * behind the input, then move the result to the front. */
 		int32_t *t = m + len;
 
 		for (i = 0, k = 0; i < len; i++)
