@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <utf8proc.h>
 
 #include "xmpp/precis.h"
+#include "xmpp/precis_tables.h"
 #include "precis_vectors.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -265,6 +267,18 @@ test_nul_and_length(void **state)
 	    precis_enforce((enum precis_profile)7, "a", 1, &out, &outlen), -1);
 }
 
+/*
+ * precis_tables.h must describe the Unicode version utf8proc implements,
+ * or properties and normalization would disagree: after a utf8proc
+ * upgrade, rerun tools/gen-precis-tables.py (and the vectors).
+ */
+static void
+test_unicode_version(void **state)
+{
+	(void)state;
+	assert_string_equal(utf8proc_unicode_version(), PRECIS_TABLES_UNICODE);
+}
+
 /* outlen is optional. */
 static void
 test_outlen_optional(void **state)
@@ -290,6 +304,7 @@ main(void)
 	    cmocka_unit_test(test_bad_utf8),
 	    cmocka_unit_test(test_nul_and_length),
 	    cmocka_unit_test(test_outlen_optional),
+	    cmocka_unit_test(test_unicode_version),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
