@@ -170,8 +170,8 @@ sasl_features(SSL *ssl, struct buf *out)
 }
 
 struct sasl *
-sasl_start(const char *mech, SSL *ssl, const char *host, int allow_y,
-    sasl_done_fn fn, void *arg)
+sasl_start(
+    const char *mech, SSL *ssl, const char *host, sasl_done_fn fn, void *arg)
 {
 	struct sasl *x;
 
@@ -182,8 +182,6 @@ sasl_start(const char *mech, SSL *ssl, const char *host, int allow_y,
 	x->fn = fn;
 	x->arg = arg;
 	cb_fill(x, ssl);
-	if (allow_y)
-		x->cb.plus_offered = 0;
 	if (strcmp(mech, "PLAIN") == 0) {
 		x->kind = SASL_PLAIN;
 		return x;
@@ -237,6 +235,7 @@ sasl_result_condition(enum sasl_result r)
 	case SASL_TEMPORARY:
 		return "temporary-auth-failure";
 	case SASL_CB_UNSUPPORTED:
+	case SASL_CB_DOWNGRADE:
 	default:
 		return "not-authorized";
 	}
@@ -362,7 +361,9 @@ scram_step(struct sasl *x, const char *b64)
 		}
 		r = scram_server_first(x->scram, msg, (size_t)n);
 		if (r == SCRAM_BAD_CB) {
-			finish(x, SASL_BAD_CB, NULL);
+			/* "y" although -PLUS was offered (a downgrade), or a
+			 * flag that does not fit the mechanism. */
+			finish(x, SASL_CB_DOWNGRADE, NULL);
 			return;
 		}
 		if (r != SCRAM_OK) {

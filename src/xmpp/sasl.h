@@ -25,7 +25,9 @@ enum sasl_result {
 	SASL_INVALID_AUTHZID,
 	SASL_ABORTED,
 	SASL_TEMPORARY, /* storage failure */
+	/* Refused at the client's first message, before any proof: */
 	SASL_CB_UNSUPPORTED, /* p=<a channel binding type we do not offer> */
+	SASL_CB_DOWNGRADE, /* "y" although -PLUS was offered (RFC 5802) */
 };
 
 /*
@@ -41,15 +43,9 @@ struct sasl;
 
 /* Appends <mechanisms/> and <sasl-channel-binding/> for this TLS session. */
 void sasl_features(SSL *ssl, struct buf *out);
-/*
- * Starts mechanism `mech` for `host`; NULL if not offered here.
- * allow_y: accept the "y" channel-binding flag although -PLUS was
- * offered, because this client already showed it only knows channel
- * binding types we do not offer (so channel binding cannot protect it
- * either way, and refusing would push it to PLAIN).
- */
-struct sasl *sasl_start(const char *mech, SSL *ssl, const char *host,
-    int allow_y, sasl_done_fn fn, void *arg);
+/* Starts mechanism `mech` for `host`; NULL if not offered here. */
+struct sasl *sasl_start(
+    const char *mech, SSL *ssl, const char *host, sasl_done_fn fn, void *arg);
 /* Feeds the base64 text of <auth/> or <response/>; present == 0 when
  * <auth/> carried no initial response. */
 void sasl_step(struct sasl *x, const char *b64, int present);

@@ -78,7 +78,6 @@ struct stream {
 	unsigned restart : 1; /* parser must be reset after this feed */
 	unsigned wrote : 1; /* output since the idle timer was armed */
 	unsigned in_feed : 1;
-	unsigned cb_lenient : 1; /* see sasl_start() */
 	unsigned ping_out : 1; /* an idle ping awaits any answer */
 	unsigned auth_failures;
 	uint64_t last_in; /* loop time of the last input, ms */
@@ -501,16 +500,18 @@ auth_done(
 	}
 	buf_appendf(&b, "<failure xmlns='" NS_SASL "'><%s/>%s</failure>",
 	    sasl_result_condition(r),
-	    r == SASL_CB_UNSUPPORTED
-	        ? "<text>channel binding type not offered; see "
-	          "urn:xmpp:sasl-cb:0</text>"
+	    r == SASL_CB_UNSUPPORTED ? "<text>channel binding type not "
+	                               "offered; see urn:xmpp:sasl-cb:0</text>"
+	        : r == SASL_CB_DOWNGRADE
+	        ? "<text>the channel binding flag does "
+	          "not fit the mechanism or the offered "
+	          "-PLUS mechanisms</text>"
 	        : "");
 	stream_send_raw(s, buf_ptr(&b), buf_size(&b));
 	buf_free(&b);
 	s->state = ST_OPEN;
-	if (r == SASL_CB_UNSUPPORTED)
-		s->cb_lenient = 1;
-	/* Only a checked proof or password counts as an attempt. */
+	/* Only a checked proof or password counts as an attempt: refusals
+	 * at the first message (channel binding) tested nothing. */
 	if (r == SASL_NOT_AUTHORIZED || r == SASL_BAD_CB) {
 		log_info("event=auth_failure stream=%s", s->id);
 		if (++s->auth_failures >= server.conf->limits.auth_attempts)
@@ -533,8 +534,8 @@ handle_sasl(struct stream *s, struct xml_node *st, struct arena *a)
 	if (xml_is(st, NS_SASL, "auth") && s->state == ST_OPEN) {
 		mech = xml_attr(st, "mechanism");
 		s->state = ST_SASL;
-		s->sasl = sasl_start(mech ? mech : "", conn_tls(s->conn),
-		    s->host, s->cb_lenient, auth_done, s);
+		s->sasl = sasl_start(
+		    mech ? mech : "", conn_tls(s->conn), s->host, auth_done, s);
 		if (s->sasl == NULL) {
 			auth_done(s, SASL_INVALID_MECH, NULL, NULL);
 			return;
