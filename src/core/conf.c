@@ -173,8 +173,8 @@ static const struct key schema[] = {
     {SEC_LIMITS, "account_window", T_DURATION, SRV(limits.account_window),
         .min = 1, .max = DAY, .def = "5m",
         .doc = "Length of the window for `account_failures`."},
-    {SEC_LIMITS, "idle_timeout", T_DURATION, SRV(limits.idle_timeout),
-        .min = 2, .max = DAY, .def = "5m",
+    {SEC_LIMITS, "idle_timeout", T_DURATION, SRV(limits.idle_timeout), .min = 2,
+        .max = DAY, .def = "5m",
         .doc = "Silence on a session before the server pings it "
                "(XEP-0199); a session silent for twice this is closed."},
     {SEC_LIMITS, "read_budget", T_SIZE, SRV(limits.read_budget), .min = KIB,
