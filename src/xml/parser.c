@@ -23,8 +23,13 @@
  * and the bytes of a token still open at the end of a read are held here
  * until its last byte arrives. So expat never re-scans a long partial
  * start tag on every read (which would cost time quadratic in its size,
- * byte by byte), its buffer stays near one piece (PIECE bytes) plus its
- * context, and the limit is checked before the held copy grows.
+ * byte by byte; expat's own remedy, reparse deferral, would instead hold
+ * back a stanza whose last bytes come in a short read), its buffer stays
+ * near one piece (PIECE bytes) plus its context, and the limit is checked
+ * before the held copy grows.
+ *
+ * Expat never forgets a name it has seen, so between stanzas it is
+ * replaced now and then (renew) by a fresh instance primed with `hdr`.
  *
  * Between stanzas, xml_parser_shrink() drops expat and every buffer and
  * keeps only the root node and `hdr`, a start tag that carries the root's
@@ -52,7 +57,8 @@
 #define NS_SEP '\x01'
 /* Whole tokens are given to expat in pieces of about this size. */
 #define PIECE 4096
-/* Expat is replaced, between stanzas, after this many bytes. */
+/* Expat is replaced, between stanzas, after this many bytes (or four
+ * stanzas' worth, if less). */
 #define RENEW_BYTES (64 * 1024)
 /* A stanza tree may take this many times stanza_bytes. */
 #define TREE_FACTOR 8
@@ -1146,13 +1152,17 @@ static int build(struct xml_parser *p);
 /*
  * Expat keeps every distinct element name, attribute name and prefix it
  * has seen for as long as it lives, so a stream of ever new names would
- * grow it without end. Between stanzas, after RENEW_BYTES, it is
- * replaced by a fresh one primed with the header.
+ * grow it without end. Between stanzas, now and then, it is replaced by
+ * a fresh one primed with the header.
  */
 static enum xml_status
 renew(struct xml_parser *p)
 {
-	if (p->fed - p->hdr_len < RENEW_BYTES || p->state != P_STREAM ||
+	size_t every = p->lim.stanza_bytes < RENEW_BYTES / 4
+	    ? 4 * p->lim.stanza_bytes
+	    : RENEW_BYTES;
+
+	if (p->fed - p->hdr_len < every || p->state != P_STREAM ||
 	    p->depth != 1 || p->fed != p->mark)
 		return XML_OK;
 	XML_ParserFree(p->xp);
