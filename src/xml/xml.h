@@ -26,14 +26,14 @@ struct buf;
 #define XML_NS_XMLNS "http://www.w3.org/2000/xmlns/"
 
 struct xml_attr {
-	const char *ns;   /* namespace URI or NULL (unqualified) */
+	const char *ns; /* namespace URI or NULL (unqualified) */
 	const char *name; /* local name */
 	const char *value;
 	struct xml_attr *next;
 };
 
 struct xml_node {
-	const char *ns;   /* namespace URI ("" if none); NULL for text */
+	const char *ns; /* namespace URI ("" if none); NULL for text */
 	const char *name; /* local name; NULL for a text node */
 	const char *text; /* text nodes only */
 	size_t text_len;
@@ -47,11 +47,11 @@ struct xml_node {
 
 struct xml_node *xml_new(struct arena *a, const char *ns, const char *name);
 /* Appends a new element child; ns NULL means the parent's namespace. */
-struct xml_node *xml_add(struct arena *a, struct xml_node *parent,
-    const char *ns, const char *name);
+struct xml_node *xml_add(
+    struct arena *a, struct xml_node *parent, const char *ns, const char *name);
 /* Appends character data (copied). */
-int xml_add_text(struct arena *a, struct xml_node *parent, const char *s,
-    size_t n);
+int xml_add_text(
+    struct arena *a, struct xml_node *parent, const char *s, size_t n);
 /* Appends an existing node (and its subtree) as the last child. */
 void xml_append(struct xml_node *parent, struct xml_node *child);
 /* Unlinks child from its parent. */
@@ -59,21 +59,21 @@ void xml_remove(struct xml_node *child);
 /* Deep copy of n into arena a. */
 struct xml_node *xml_copy(struct arena *a, const struct xml_node *n);
 /* Sets (replaces) an unqualified attribute; value copied. NULL removes. */
-int xml_set_attr(struct arena *a, struct xml_node *n, const char *name,
-    const char *value);
+int xml_set_attr(
+    struct arena *a, struct xml_node *n, const char *name, const char *value);
 /* Sets an attribute in namespace ns (e.g. XML_NS_XML, "lang"). */
 int xml_set_attr_ns(struct arena *a, struct xml_node *n, const char *ns,
     const char *name, const char *value);
 /* Value of an unqualified attribute, or NULL. */
 const char *xml_attr(const struct xml_node *n, const char *name);
-const char *xml_attr_ns(const struct xml_node *n, const char *ns,
-    const char *name);
+const char *xml_attr_ns(
+    const struct xml_node *n, const char *ns, const char *name);
 /* First element child with this ns (NULL: any) and name (NULL: any). */
-struct xml_node *xml_child(const struct xml_node *n, const char *ns,
-    const char *name);
+struct xml_node *xml_child(
+    const struct xml_node *n, const char *ns, const char *name);
 /* Next element sibling after c with this ns/name (NULL: any). */
-struct xml_node *xml_next(const struct xml_node *c, const char *ns,
-    const char *name);
+struct xml_node *xml_next(
+    const struct xml_node *c, const char *ns, const char *name);
 /* Concatenated character data of n's direct text children, NUL-terminated
  * in arena a ("" if none); NULL on OOM. */
 char *xml_text(struct arena *a, const struct xml_node *n);
@@ -90,29 +90,30 @@ int xml_is(const struct xml_node *n, const char *ns, const char *name);
  * attributes get generated prefixes. Text and attribute values escaped.
  * 0 or -1 (OOM).
  */
-int xml_serialize(const struct xml_node *n, const char *ctx_ns,
-    struct buf *out);
+int xml_serialize(
+    const struct xml_node *n, const char *ctx_ns, struct buf *out);
 
 /* --- parsing (parser.c) --- */
 
 /* A field left 0 takes the configuration default (conf.h). */
 struct xml_limits {
-	size_t stanza_bytes; /* max bytes of one top-level child of the stream */
-	unsigned depth;      /* max element depth, the stream root is 1 */
-	unsigned attrs;      /* max attributes on one element */
+	size_t
+	    stanza_bytes; /* max bytes of one top-level child of the stream */
+	unsigned depth; /* max element depth, the stream root is 1 */
+	unsigned attrs; /* max attributes on one element */
 	size_t header_bytes; /* max bytes of the stream header */
 };
 
 enum xml_status {
 	XML_OK = 0,
-	XML_STOPPED,            /* a callback called xml_parser_stop() */
+	XML_STOPPED, /* a callback called xml_parser_stop() */
 	XML_ERR_NOT_WELL_FORMED, /* <not-well-formed/> (also invalid UTF-8) */
-	XML_ERR_RESTRICTED,     /* <restricted-xml/> DTD, comment, PI, entity */
-	XML_ERR_POLICY,         /* <policy-violation/> a limit was exceeded */
-	XML_ERR_NS,             /* <invalid-namespace/> stream ns wrong */
-	XML_ERR_NOMEM,          /* <resource-constraint/> */
-	XML_ERR_CLOSED,         /* data after </stream:stream> */
-	XML_ERR_ENCODING,       /* <unsupported-encoding/> declared non-UTF-8 */
+	XML_ERR_RESTRICTED, /* <restricted-xml/> DTD, comment, PI, entity */
+	XML_ERR_POLICY, /* <policy-violation/> a limit was exceeded */
+	XML_ERR_NS, /* <invalid-namespace/> stream ns wrong */
+	XML_ERR_NOMEM, /* <resource-constraint/> */
+	XML_ERR_CLOSED, /* data after </stream:stream> */
+	XML_ERR_ENCODING, /* <unsupported-encoding/> declared non-UTF-8 */
 };
 
 struct xml_parser_cb {
@@ -131,16 +132,16 @@ struct xml_parser_cb {
 
 struct xml_parser;
 
-struct xml_parser *xml_parser_new(const struct xml_limits *lim,
-    const struct xml_parser_cb *cb, void *arg);
+struct xml_parser *xml_parser_new(
+    const struct xml_limits *lim, const struct xml_parser_cb *cb, void *arg);
 void xml_parser_free(struct xml_parser *p);
 /*
  * Feeds bytes; callbacks run synchronously. Returns XML_OK when all bytes
  * were consumed, XML_STOPPED if a callback stopped the parser (the rest of
  * the input is dropped), or an error.
  */
-enum xml_status xml_parser_feed(struct xml_parser *p, const char *data,
-    size_t len);
+enum xml_status xml_parser_feed(
+    struct xml_parser *p, const char *data, size_t len);
 /* Called from a callback: stop after it returns (stream restarts). */
 void xml_parser_stop(struct xml_parser *p);
 /* Forget everything: a new stream header is expected next. */
