@@ -99,39 +99,3 @@ buf_free(struct buf *b)
 	b->data = NULL;
 	b->off = b->len = b->cap = 0;
 }
-
-int
-buf_append_xml(struct buf *b, const char *s, size_t n, int attr)
-{
-	size_t i, run = 0;
-	const char *rep;
-
-	for (i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = attr ? "&quot;" : NULL;
-			break;
-		case '\'':
-			rep = attr ? "&apos;" : NULL;
-			break;
-		default:
-			rep = NULL;
-		}
-		if (rep == NULL)
-			continue;
-		if (buf_append(b, s + run, i - run) == -1 ||
-		    buf_append_str(b, rep) == -1)
-			return -1;
-		run = i + 1;
-	}
-	return buf_append(b, s + run, n - run);
-}

@@ -41,7 +41,5 @@ int buf_appendf(struct buf *b, const char *fmt, ...)
 void buf_consume(struct buf *b, size_t n);
 /* Release the memory; the buf is empty and reusable afterwards. */
 void buf_free(struct buf *b);
-/* Append s, escaped for XML character data (attr != 0: also quotes). */
-int buf_append_xml(struct buf *b, const char *s, size_t n, int attr);
 
 #endif

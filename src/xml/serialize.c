@@ -68,8 +68,8 @@ utf8_len(const unsigned char *s, size_t n)
  * Appends s[0..n) escaped. Bytes that need no attention are copied in
  * runs; only markup characters, controls and non-ASCII are looked at.
  */
-static int
-put_escaped(struct buf *b, const char *str, size_t n, int attr)
+int
+xml_escape(struct buf *b, const char *str, size_t n, int attr)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run = 0, l;
@@ -199,7 +199,7 @@ put_start(struct buf *b, const struct xml_node *n, const char *ctx)
 		return -1;
 	if (strcmp(ns, ns_of(ctx)) != 0) {
 		if (put(b, " xmlns='") == -1 ||
-		    put_escaped(b, ns, strlen(ns), 1) == -1 ||
+		    xml_escape(b, ns, strlen(ns), 1) == -1 ||
 		    buf_append(b, "'", 1) == -1)
 			return -1;
 	}
@@ -217,7 +217,7 @@ put_start(struct buf *b, const struct xml_node *n, const char *ctx)
 			k = prefix_of(n, at, &first);
 			if (first &&
 			    (buf_appendf(b, "xmlns:ns%u='", k) == -1 ||
-			        put_escaped(b, at->ns, strlen(at->ns), 1) ==
+			        xml_escape(b, at->ns, strlen(at->ns), 1) ==
 			            -1 ||
 			        put(b, "' ") == -1))
 				return -1;
@@ -225,7 +225,7 @@ put_start(struct buf *b, const struct xml_node *n, const char *ctx)
 				return -1;
 		}
 		if (put(b, at->name) == -1 || put(b, "='") == -1 ||
-		    put_escaped(b, at->value, strlen(at->value), 1) == -1 ||
+		    xml_escape(b, at->value, strlen(at->value), 1) == -1 ||
 		    buf_append(b, "'", 1) == -1)
 			return -1;
 	}
@@ -249,7 +249,7 @@ walk(const struct xml_node *top, const char *ctx_ns, struct buf *b)
 	for (;;) {
 		if (n->name == NULL) {
 			if (n->text != NULL &&
-			    put_escaped(b, n->text, n->text_len, 0) == -1)
+			    xml_escape(b, n->text, n->text_len, 0) == -1)
 				return -1;
 		} else {
 			if (put_start(

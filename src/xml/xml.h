@@ -93,6 +93,14 @@ int xml_is(const struct xml_node *n, const char *ns, const char *name);
 int xml_serialize(
     const struct xml_node *n, const char *ctx_ns, struct buf *out);
 
+/*
+ * Appends s[0..n) escaped for character data (attr == 0) or a quoted
+ * attribute value (attr != 0): markup characters and CR (and in attributes
+ * TAB and LF) become references, invalid UTF-8 becomes U+FFFD, characters
+ * XML forbids are dropped. 0 or -1 (OOM).
+ */
+int xml_escape(struct buf *out, const char *s, size_t n, int attr);
+
 /* --- parsing (parser.c) --- */
 
 /* A field left 0 takes the configuration default (conf.h). */

@@ -300,7 +300,7 @@ stream_error(struct stream *s, const char *cond, const char *text)
 	buf_appendf(&b, "<stream:error><%s xmlns='" NS_STREAMS "'/>", cond);
 	if (text != NULL) {
 		buf_append_str(&b, "<text xmlns='" NS_STREAMS "'>");
-		buf_append_xml(&b, text, strlen(text), 0);
+		xml_escape(&b, text, strlen(text), 0);
 		buf_append_str(&b, "</text>");
 	}
 	buf_append_str(&b, "</stream:error></stream:stream>");

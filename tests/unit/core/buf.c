@@ -128,42 +128,6 @@ test_overflow_refused(void **state)
 	buf_free(&b);
 }
 
-static void
-expect_xml(const char *in, int attr, const char *want)
-{
-	struct buf b = BUF_INIT;
-
-	assert_int_equal(buf_append_xml(&b, in, strlen(in), attr), 0);
-	assert_int_equal(buf_size(&b), strlen(want));
-	assert_memory_equal(buf_ptr(&b), want, strlen(want));
-	buf_free(&b);
-}
-
-static void
-test_xml_escape(void **state)
-{
-	struct buf b = BUF_INIT;
-
-	expect_xml("", 0, "");
-	expect_xml("plain text", 0, "plain text");
-	expect_xml("a<b>&c", 0, "a&lt;b&gt;&amp;c");
-	expect_xml("\"quoted\" 'single'", 0, "\"quoted\" 'single'");
-	expect_xml(
-	    "\"quoted\" 'single'", 1, "&quot;quoted&quot; &apos;single&apos;");
-	expect_xml("&&", 1, "&amp;&amp;");
-	expect_xml("<", 1, "&lt;");
-	expect_xml(
-	    "caf\xc3\xa9 \xf0\x9f\x98\x80", 0, "caf\xc3\xa9 \xf0\x9f\x98\x80");
-
-	/* Length-bounded: stops at n, NULs included. */
-	assert_int_equal(buf_append_str(&b, "x="), 0);
-	assert_int_equal(buf_append_xml(&b, "a&b<c", 3, 0), 0);
-	assert_int_equal(buf_append_xml(&b, "\0<", 2, 0), 0);
-	assert_int_equal(buf_size(&b), 2 + 7 + 5);
-	assert_memory_equal(buf_ptr(&b), "x=a&amp;b\0&lt;", 14);
-	buf_free(&b);
-}
-
 int
 main(void)
 {
@@ -173,7 +137,6 @@ main(void)
 	    cmocka_unit_test(test_growth_keeps_order),
 	    cmocka_unit_test(test_consumed_space_reused),
 	    cmocka_unit_test(test_overflow_refused),
-	    cmocka_unit_test(test_xml_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

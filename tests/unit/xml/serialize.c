@@ -299,11 +299,53 @@ test_parsed_output(void **state)
 	arena_free(g.a);
 }
 
+static void
+expect_xml(const char *in, int attr, const char *want)
+{
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(xml_escape(&b, in, strlen(in), attr), 0);
+	assert_int_equal(buf_size(&b), strlen(want));
+	assert_memory_equal(buf_ptr(&b), want, strlen(want));
+	buf_free(&b);
+}
+
+static void
+test_escape_function(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	expect_xml("", 0, "");
+	expect_xml("plain text", 0, "plain text");
+	expect_xml("a<b>&c", 0, "a&lt;b&gt;&amp;c");
+	expect_xml("\"quoted\" 'single'", 0, "\"quoted\" 'single'");
+	expect_xml(
+	    "\"quoted\" 'single'", 1, "&quot;quoted&quot; &apos;single&apos;");
+	expect_xml("&&", 1, "&amp;&amp;");
+	expect_xml("<", 1, "&lt;");
+	expect_xml(
+	    "caf\xc3\xa9 \xf0\x9f\x98\x80", 0, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+
+	/* Length-bounded: stops at n, NULs included. */
+	assert_int_equal(buf_append_str(&b, "x="), 0);
+	assert_int_equal(xml_escape(&b, "a&b<c", 3, 0), 0);
+	assert_int_equal(xml_escape(&b, "\0<", 2, 0), 0);
+	/* NUL is not an XML character: dropped. */
+	assert_int_equal(buf_size(&b), 2 + 7 + 4);
+	assert_memory_equal(buf_ptr(&b), "x=a&amp;b&lt;", 13);
+	buf_free(&b);
+	expect_xml("a\rb", 0, "a&#13;b");
+	expect_xml("a\tb\nc", 1, "a&#9;b&#10;c");
+	expect_xml("a\tb\nc", 0, "a\tb\nc");
+	expect_xml("bad \xff byte", 0, "bad \xEF\xBF\xBD byte");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_escaping),
+	    cmocka_unit_test(test_escape_function),
 	    cmocka_unit_test(test_bad_characters),
 	    cmocka_unit_test(test_namespaces),
 	    cmocka_unit_test(test_attr_namespaces),
