@@ -653,81 +653,60 @@ handle_stanza(struct stream *s, struct xml_node *st, struct arena *a)
 	router_route(s->session, st, a);
 }
 
+/* Before TLS only STARTTLS is possible (RFC 6120 §5.3.1: required). */
+static void
+handle_pre_tls(struct stream *s, const struct xml_node *st)
+{
+	SSL *ssl;
+
+	if (xml_is(st, NS_SASL, "auth")) {
+		stream_send_str(s,
+		    "<failure xmlns='" NS_SASL
+		    "'><encryption-required/></failure>");
+		return;
+	}
+	if (!xml_is(st, NS_TLS, "starttls")) {
+		stream_error(s, "policy-violation", "STARTTLS is required");
+		return;
+	}
+	ssl = tls_new(server.tls, conn_fd(s->conn), 0);
+	stream_send_str(s, "<proceed xmlns='" NS_TLS "'/>");
+	if (ssl == NULL || conn_start_tls(s->conn, ssl) == -1) {
+		stream_error(s, "internal-server-error", NULL);
+		return;
+	}
+	s->state = ST_STARTTLS;
+	/* Bytes after <starttls/> are dropped with the parser's state. */
+	xml_parser_stop(s->parser);
+	s->restart = 1;
+}
+
+/*
+ * The transition function for top-level elements: what is acceptable
+ * depends on the state and on what TLS and SASL have done so far.
+ */
 static void
 stream_stanza(void *arg, struct xml_node *st, struct arena *a)
 {
 	struct stream *s = arg;
+	int sasl = st->ns != NULL && strcmp(st->ns, NS_SASL) == 0;
 
-	if (s->state == ST_CLOSED) {
-		arena_free(a);
+	if (s->state == ST_BOUND) {
+		handle_stanza(s, st, a); /* takes a */
 		return;
 	}
-	switch (s->state) {
-	case ST_OPEN:
-		if (!s->tls) {
-			if (xml_is(st, NS_TLS, "starttls")) {
-				SSL *ssl =
-				    tls_new(server.tls, conn_fd(s->conn), 0);
-
-				arena_free(a);
-				stream_send_str(
-				    s, "<proceed xmlns='" NS_TLS "'/>");
-				if (ssl == NULL ||
-				    conn_start_tls(s->conn, ssl) == -1) {
-					stream_error(
-					    s, "internal-server-error", NULL);
-					return;
-				}
-				s->state = ST_STARTTLS;
-				xml_parser_stop(s->parser);
-				s->restart = 1;
-				return;
-			}
-			if (xml_is(st, NS_SASL, "auth")) {
-				arena_free(a);
-				stream_send_str(s,
-				    "<failure xmlns='" NS_SASL
-				    "'><encryption-required/></failure>");
-				return;
-			}
-			arena_free(a);
-			stream_error(
-			    s, "policy-violation", "STARTTLS is required");
-			return;
-		}
-		if (!s->authed) {
-			if (st->ns != NULL && strcmp(st->ns, NS_SASL) == 0) {
-				handle_sasl(s, st, a);
-				arena_free(a);
-				return;
-			}
-			arena_free(a);
-			stream_error(s, "not-authorized", NULL);
-			return;
-		}
-		if (xml_is(st, XML_NS_CLIENT, "iq")) {
-			handle_bind(s, st, a);
-			arena_free(a);
-			return;
-		}
-		arena_free(a);
+	if (s->state == ST_OPEN && !s->tls)
+		handle_pre_tls(s, st);
+	else if (((s->state == ST_OPEN && !s->authed) || s->state == ST_SASL) &&
+	    sasl)
+		handle_sasl(s, st, a);
+	else if ((s->state == ST_OPEN && !s->authed) || s->state == ST_SASL)
+		stream_error(s, "not-authorized", NULL);
+	else if (s->state == ST_OPEN && xml_is(st, XML_NS_CLIENT, "iq"))
+		handle_bind(s, st, a);
+	else if (s->state == ST_OPEN)
 		stream_error(s, "not-authorized", "bind a resource first");
-		return;
-	case ST_SASL:
-		if (st->ns != NULL && strcmp(st->ns, NS_SASL) == 0) {
-			handle_sasl(s, st, a);
-			arena_free(a);
-			return;
-		}
-		arena_free(a);
+	else if (s->state != ST_CLOSED)
 		stream_error(s, "not-authorized", NULL);
-		return;
-	case ST_BOUND:
-		handle_stanza(s, st, a);
-		return;
-	default:
-		arena_free(a);
-		stream_error(s, "not-authorized", NULL);
-		return;
-	}
+	arena_free(a);
 }
