@@ -282,8 +282,12 @@ make_creds(struct ctl *c, const char *pw, size_t len,
 	return 0;
 }
 
+/*
+ * adduser (create != 0) and passwd: the account must not exist, or must,
+ * before a password is read; then the verifiers are written.
+ */
 static int
-cmd_adduser(struct ctl *c, const char *arg)
+set_password(struct ctl *c, const char *arg, int create)
 {
 	struct scram_cred creds[SCRAM_NHASH];
 	struct jid j;
@@ -298,11 +302,15 @@ cmd_adduser(struct ctl *c, const char *arg)
 		goto out;
 	/* Refuse before asking for a password that would be thrown away. */
 	st = account_exists(c, &j);
-	if (st == STORE_OK) {
+	if (st == STORE_OK && create) {
 		err("user exists: %s@%s", j.local, j.domain);
 		goto out;
 	}
-	if (st != STORE_NOTFOUND) {
+	if (st == STORE_NOTFOUND && !create) {
+		err("no such user: %s@%s", j.local, j.domain);
+		goto out;
+	}
+	if (st != STORE_OK && st != STORE_NOTFOUND) {
 		err("database error");
 		goto out;
 	}
@@ -310,10 +318,15 @@ cmd_adduser(struct ctl *c, const char *arg)
 		goto out;
 	if (make_creds(c, pw, len, creds) < 0)
 		goto out_pw;
-	st = db_account_create(c->db, j.domain, j.local, creds, SCRAM_NHASH);
+	st = create
+	    ? db_account_create(c->db, j.domain, j.local, creds, SCRAM_NHASH)
+	    : db_account_set_creds(
+	          c->db, j.domain, j.local, creds, SCRAM_NHASH);
 	util_wipe(creds, sizeof(creds));
 	if (st == STORE_EXISTS)
 		err("user exists: %s@%s", j.local, j.domain);
+	else if (st == STORE_NOTFOUND)
+		err("no such user: %s@%s", j.local, j.domain);
 	else if (st != STORE_OK)
 		err("database error");
 	else
@@ -327,46 +340,15 @@ out:
 }
 
 static int
+cmd_adduser(struct ctl *c, const char *arg)
+{
+	return set_password(c, arg, 1);
+}
+
+static int
 cmd_passwd(struct ctl *c, const char *arg)
 {
-	struct scram_cred creds[SCRAM_NHASH];
-	struct jid j;
-	char *pw = NULL;
-	size_t len = 0;
-	enum store_status st;
-	int rc = EXIT_ERR;
-
-	if (account_jid(c, arg, &j) < 0)
-		return EXIT_ERR;
-	if (open_db(c) < 0)
-		goto out;
-	st = account_exists(c, &j);
-	if (st == STORE_NOTFOUND) {
-		err("no such user: %s@%s", j.local, j.domain);
-		goto out;
-	}
-	if (st != STORE_OK) {
-		err("database error");
-		goto out;
-	}
-	if (read_password(&pw, &len) < 0)
-		goto out;
-	if (make_creds(c, pw, len, creds) < 0)
-		goto out_pw;
-	st = db_account_set_creds(c->db, j.domain, j.local, creds, SCRAM_NHASH);
-	util_wipe(creds, sizeof(creds));
-	if (st == STORE_NOTFOUND)
-		err("no such user: %s@%s", j.local, j.domain);
-	else if (st != STORE_OK)
-		err("database error");
-	else
-		rc = EXIT_OK;
-out_pw:
-	util_wipe(pw, len);
-	free(pw);
-out:
-	jid_free(&j);
-	return rc;
+	return set_password(c, arg, 0);
 }
 
 static int
