@@ -80,7 +80,11 @@ iq_dispatch(struct session *from, struct xml_node *iq, const struct jid *to,
 	req->from_full = arena_strdup(a, from->full);
 	req->iq = iq;
 	req->payload = payload;
-	req->to = *to;
+	/* Copied: an async handler may outlive whatever `to` points into. */
+	req->to.mem = NULL;
+	req->to.local = to->local ? arena_strdup(a, to->local) : NULL;
+	req->to.domain = arena_strdup(a, to->domain);
+	req->to.resource = to->resource ? arena_strdup(a, to->resource) : NULL;
 	req->set = type != NULL && strcmp(type, "set") == 0;
 	req->a = a;
 	switch (h->fn(req)) {

@@ -31,10 +31,59 @@
 
 #define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
 
+#define FILTERS_MAX 8
+
+static router_out_fn out_filters[FILTERS_MAX];
+static router_in_fn in_filters[FILTERS_MAX];
+static size_t nout, nin;
+static router_take_fn offline_fn, presence_fn;
+
+int
+router_add_out_filter(router_out_fn fn)
+{
+	if (nout == FILTERS_MAX)
+		return -1;
+	out_filters[nout++] = fn;
+	return 0;
+}
+
+int
+router_add_in_filter(router_in_fn fn)
+{
+	if (nin == FILTERS_MAX)
+		return -1;
+	in_filters[nin++] = fn;
+	return 0;
+}
+
+void
+router_set_offline(router_take_fn fn)
+{
+	offline_fn = fn;
+}
+
+void
+router_set_presence(router_take_fn fn)
+{
+	presence_fn = fn;
+}
+
+static int
+accepted(struct session *to, const struct xml_node *st)
+{
+	size_t i;
+
+	for (i = 0; i < nin; i++)
+		if (in_filters[i](to, st) == ROUTER_STOP)
+			return 0;
+	return 1;
+}
+
 void
 router_deliver(struct session *to, const struct xml_node *st)
 {
-	stream_send(to->stream, st);
+	if (accepted(to, st))
+		stream_send(to->stream, st);
 }
 
 /* Delivers one serialization to many sessions. */
@@ -122,28 +171,36 @@ available(struct account *acct, struct session **out, size_t cap, int nonneg)
 	return n;
 }
 
+/* RFC 6121 §8.5.2: a message to a local bare JID (takes arena a). */
 static void
 message_to_bare(struct session *from, struct xml_node *st, struct arena *a,
-    const char *bare)
+    const struct jid *to)
 {
-	struct session *to[64];
-	size_t n = available(session_account(bare), to, 64, 1);
+	struct session *dst[64];
+	char *bare = jid_bare_str(a, to);
+	size_t n = bare ? available(session_account(bare), dst, 64, 1) : 0;
 
 	if (is_type(st, "error"))
-		return;
+		goto done;
 	if (is_type(st, "groupchat")) {
 		router_error(
 		    from, st, a, "cancel", "service-unavailable", NULL);
-		return;
+		goto done;
 	}
 	if (n > 0) {
-		deliver_many(to, n, st);
-		return;
+		deliver_many(dst, n, st);
+		goto done;
 	}
 	if (is_type(st, "headline"))
+		goto done;
+	/* normal, chat: nobody online to take it. */
+	if (offline_fn != NULL) {
+		offline_fn(from, st, a, to);
 		return;
-	/* normal, chat: nobody to take it and nowhere to keep it. */
+	}
 	router_error(from, st, a, "cancel", "service-unavailable", NULL);
+done:
+	arena_free(a);
 }
 
 static void
@@ -258,6 +315,7 @@ router_route(struct session *from, struct xml_node *st, struct arena *a)
 	struct session *dst;
 	struct jid to;
 	char *bare;
+	size_t i;
 
 	if (iq &&
 	    (xml_attr(st, "id") == NULL ||
@@ -266,27 +324,34 @@ router_route(struct session *from, struct xml_node *st, struct arena *a)
 		router_error(from, st, a, "modify", "bad-request", NULL);
 		goto done;
 	}
+	if (tos != NULL && jid_parse_arena(a, tos, strlen(tos), &to) == -1) {
+		if (iq || msg)
+			router_error(
+			    from, st, a, "modify", "jid-malformed", NULL);
+		goto done;
+	}
+	for (i = 0; i < nout; i++)
+		if (out_filters[i](from, st, a, tos ? &to : NULL) ==
+		    ROUTER_STOP)
+			goto done;
+	if (!iq && !msg && presence_fn != NULL) {
+		presence_fn(from, st, a, tos ? &to : NULL);
+		return;
+	}
 	if (tos == NULL) {
 		if (iq) {
 			if (is_iq_request(st)) {
-				to = from->jid;
-				to.resource = NULL;
+				to = from->acct->jid;
 				iq_dispatch(from, st, &to, IQ_ACCOUNT, a);
 				return;
 			}
 			goto done;
 		}
 		if (msg) {
-			message_to_bare(from, st, a, from->acct->bare);
-			goto done;
+			message_to_bare(from, st, a, &from->acct->jid);
+			return;
 		}
 		presence_self(from, st, a);
-		goto done;
-	}
-	if (jid_parse_arena(a, tos, strlen(tos), &to) == -1) {
-		if (iq || msg)
-			router_error(
-			    from, st, a, "modify", "jid-malformed", NULL);
 		goto done;
 	}
 	if (!server_is_local(to.domain)) {
@@ -330,8 +395,9 @@ router_route(struct session *from, struct xml_node *st, struct arena *a)
 				    "service-unavailable", NULL);
 			goto done;
 		}
-		message_to_bare(from, st, a, bare);
-		goto done;
+		to.resource = NULL;
+		message_to_bare(from, st, a, &to);
+		return;
 	}
 	/* Directed presence to a bare JID: every available resource. */
 	if (to.resource == NULL) {

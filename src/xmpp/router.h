@@ -36,4 +36,40 @@ void router_error(struct session *from, const struct xml_node *st,
 struct xml_node *router_make_error(struct arena *a, const struct xml_node *st,
     const char *type, const char *cond, const char *text);
 
+/* --- hooks for modules (registered at module init) --- */
+
+enum router_verdict { ROUTER_PASS = 0, ROUTER_STOP };
+
+/*
+ * Outbound filter: runs on every stanza a local session sends, after
+ * 'from' is stamped and 'to' parsed (to is NULL when there is no 'to'),
+ * before any routing. ROUTER_STOP means the filter dealt with the stanza
+ * (replied with an error, or dropped it); the router still frees arena a.
+ */
+typedef enum router_verdict (*router_out_fn)(struct session *from,
+    struct xml_node *st, struct arena *a, const struct jid *to);
+int router_add_out_filter(router_out_fn fn);
+
+/*
+ * Inbound filter: runs before any stanza is written to a local session,
+ * whoever sent it (another session, the server, a module). ROUTER_STOP
+ * suppresses that one delivery.
+ */
+typedef enum router_verdict (*router_in_fn)(
+    struct session *to, const struct xml_node *st);
+int router_add_in_filter(router_in_fn fn);
+
+/*
+ * Handlers that take over one kind of routing; each takes ownership of
+ * arena a. offline: a normal or chat message to a local bare JID with no
+ * available resource (`to` is that bare JID; without a handler the sender
+ * gets <service-unavailable/>). presence: every presence stanza from a
+ * local session (to NULL when it had no 'to'); without a handler only
+ * self-presence and directed presence to local accounts are handled.
+ */
+typedef void (*router_take_fn)(struct session *from, struct xml_node *st,
+    struct arena *a, const struct jid *to);
+void router_set_offline(router_take_fn fn);
+void router_set_presence(router_take_fn fn);
+
 #endif

@@ -15,8 +15,56 @@
 #include "core/util.h"
 #include "xmpp/stream.h"
 
+#define HOOKS_MAX 16
+
 static struct hash *accounts;
 static size_t nsessions;
+static session_fn bind_hooks[HOOKS_MAX], unbind_hooks[HOOKS_MAX];
+static session_account_fn free_hooks[HOOKS_MAX];
+static size_t nbind, nunbind, nfree;
+static int nslots;
+
+int
+session_on_bind(session_fn fn)
+{
+	if (nbind == HOOKS_MAX)
+		return -1;
+	bind_hooks[nbind++] = fn;
+	return 0;
+}
+
+int
+session_on_unbind(session_fn fn)
+{
+	if (nunbind == HOOKS_MAX)
+		return -1;
+	unbind_hooks[nunbind++] = fn;
+	return 0;
+}
+
+int
+session_on_account_free(session_account_fn fn)
+{
+	if (nfree == HOOKS_MAX)
+		return -1;
+	free_hooks[nfree++] = fn;
+	return 0;
+}
+
+void
+session_bound(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < nbind; i++)
+		bind_hooks[i](s);
+}
+
+int
+session_slot(void)
+{
+	return nslots < SESSION_SLOTS ? nslots++ : -1;
+}
 
 int
 session_init(void)
@@ -81,7 +129,9 @@ account_get(const char *local, const char *domain)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	if ((a->bare = strdup(bare)) == NULL ||
+	    jid_make(&a->jid, local, domain, NULL) == -1 ||
 	    hash_put(accounts, a->bare, a) == -1) {
+		jid_free(&a->jid);
 		free(a->bare);
 		free(a);
 		return NULL;
@@ -92,9 +142,14 @@ account_get(const char *local, const char *domain)
 static void
 account_put(struct account *a)
 {
+	size_t i;
+
 	if (a->sessions != NULL)
 		return;
+	for (i = 0; i < nfree; i++)
+		free_hooks[i](a);
 	hash_del(accounts, a->bare);
+	jid_free(&a->jid);
 	free(a->bare);
 	free(a);
 }
@@ -170,6 +225,7 @@ session_unbind(struct session *s)
 {
 	struct session **p;
 	struct account *a;
+	size_t i;
 
 	if (s == NULL)
 		return;
@@ -182,6 +238,8 @@ session_unbind(struct session *s)
 			break;
 		}
 	}
+	for (i = 0; i < nunbind; i++)
+		unbind_hooks[i](s);
 	account_put(a);
 	arena_free(s->pres_arena);
 	jid_free(&s->jid);

@@ -19,6 +19,9 @@ struct xml_node;
 
 struct account;
 
+/* Per-module data hung on a session or an account (see session_slot()). */
+#define SESSION_SLOTS 8
+
 struct session {
 	struct stream *stream; /* the owner */
 	struct jid jid; /* full JID, owned */
@@ -29,12 +32,15 @@ struct session {
 	struct arena *pres_arena; /* owned: holds `presence` */
 	struct xml_node *presence; /* last available presence, or NULL */
 	struct session *next; /* in acct->sessions */
+	void *slot[SESSION_SLOTS]; /* module data; each module frees its own */
 };
 
 struct account {
 	char *bare; /* "local@domain", owned; the hash key */
+	struct jid jid; /* the bare JID, owned */
 	struct session *sessions;
 	size_t nsessions;
+	void *slot[SESSION_SLOTS]; /* module data; each module frees its own */
 };
 
 int session_init(void);
@@ -57,6 +63,25 @@ struct session *session_bind(struct stream *st, const char *local,
     enum session_bind_err *err);
 /* Removes s from its account and frees it. NULL is a no-op. */
 void session_unbind(struct session *s);
+
+/*
+ * Module hooks. on_bind runs after a resource is bound (its stream can be
+ * written to); on_unbind runs when the session ends for any reason, after
+ * it left its account's list (its stream can no longer be written to);
+ * on_account_free runs when an account's last session is gone, before the
+ * account is freed. Each returns -1 when the table is full.
+ */
+typedef void (*session_fn)(struct session *s);
+typedef void (*session_account_fn)(struct account *a);
+int session_on_bind(session_fn fn);
+/* Runs the on_bind hooks; the stream calls it once the bind result is
+ * written. */
+void session_bound(struct session *s);
+int session_on_unbind(session_fn fn);
+int session_on_account_free(session_account_fn fn);
+/* A slot index for a module's data in session->slot[] and
+ * account->slot[]; -1 when none is left. Call at module init. */
+int session_slot(void);
 
 /* The online account for a bare JID string, or NULL. */
 struct account *session_account(const char *bare);

@@ -609,6 +609,7 @@ handle_bind(struct stream *s, struct xml_node *iq, struct arena *a)
 	b = xml_add(a, b, NS_BIND, "jid");
 	xml_add_text(a, b, s->session->full, strlen(s->session->full));
 	stream_send(s, r);
+	session_bound(s->session);
 	timer_set(server.loop, &s->timer, IDLE_SHRINK_MS);
 	log_info("event=session_bound stream=%s", s->id);
 }
