@@ -44,7 +44,15 @@
 /* inih's line buffer holds the line plus '\r', '\n' and NUL. */
 #define CONF_LINE_MAX (INI_MAX_LINE - 3)
 
-enum sec { SEC_SERVER, SEC_LIMITS, SEC_TLS, SEC_HOST, SEC_LISTEN, SEC_COUNT };
+enum sec {
+	SEC_SERVER,
+	SEC_LIMITS,
+	SEC_RETENTION,
+	SEC_TLS,
+	SEC_HOST,
+	SEC_LISTEN,
+	SEC_COUNT
+};
 
 static const struct {
 	const char *word;
@@ -56,6 +64,9 @@ static const struct {
     [SEC_LIMITS] = {"limits", 0,
         "Ceilings on what one client can make the server hold or do. "
         "Every input path checks its limit before allocating."},
+    [SEC_RETENTION] = {"retention", 0,
+        "How long stored items live. Each is also checked when read, so "
+        "nothing older is ever served, even between sweeps."},
     [SEC_TLS] = {"tls", 0,
         "Protocol versions and ciphers, shared by all listeners and "
         "hosts."},
@@ -144,6 +155,11 @@ static const struct key schema[] = {
         .def = "60s",
         .doc = "Interval of whitespace keepalives on quiet streams; "
                "`0` turns them off."},
+    {SEC_SERVER, "software_version", T_BOOL, SRV(software_version),
+        .def = "false",
+        .doc = "Answer software version queries (XEP-0092) with the "
+               "server's name and version. Off: the server says nothing "
+               "about what it runs."},
 
     /* [limits] */
     {SEC_LIMITS, "stanza_bytes", T_SIZE, SRV(limits.stanza_bytes), .min = 10000,
@@ -157,7 +173,8 @@ static const struct key schema[] = {
         .def = "64", .doc = "Most attributes accepted on one element."},
     {SEC_LIMITS, "header_bytes", T_SIZE, SRV(limits.header_bytes), .min = KIB,
         .max = 64 * KIB, .def = "4k",
-        .doc = "Largest HTTP request head accepted."},
+        .doc = "Largest stream header (the opening `<stream:stream>` "
+               "tag) accepted."},
     {SEC_LIMITS, "auth_timeout", T_DURATION, SRV(limits.auth_timeout), .min = 1,
         .max = HOUR, .def = "30s",
         .doc = "Time a new connection has to authenticate before it is "
@@ -188,6 +205,29 @@ static const struct key schema[] = {
     {SEC_LIMITS, "resources", T_UINT, SRV(limits.resources), .min = 1,
         .max = 1000, .def = "16",
         .doc = "Most simultaneous sessions (resources) of one account."},
+    {SEC_LIMITS, "roster_items", T_UINT, SRV(limits.roster_items), .min = 1,
+        .max = 100000, .def = "1000", .doc = "Most contacts in one roster."},
+    {SEC_LIMITS, "offline_messages", T_UINT, SRV(limits.offline_messages),
+        .min = 0, .max = 100000, .def = "200",
+        .doc = "Most messages held for one account while it is offline; "
+               "past it senders get an error, nothing is dropped "
+               "silently. `0` turns offline storage off."},
+    {SEC_LIMITS, "blocklist_items", T_UINT, SRV(limits.blocklist_items),
+        .min = 1, .max = 100000, .def = "1000",
+        .doc = "Most entries in one blocklist (XEP-0191)."},
+    {SEC_LIMITS, "vcard_bytes", T_SIZE, SRV(limits.vcard_bytes), .min = KIB,
+        .max = 16 * MIB, .def = "128k",
+        .doc = "Largest vCard (XEP-0054) one account may store."},
+    {SEC_LIMITS, "private_bytes", T_SIZE, SRV(limits.private_bytes), .min = KIB,
+        .max = 16 * MIB, .def = "64k",
+        .doc = "Most bytes of private XML (XEP-0049) one account may "
+               "store, all namespaces together."},
+
+    /* [retention] */
+    {SEC_RETENTION, "offline", T_DURATION, SRV(retention.offline), .min = 1,
+        .max = 365 * DAY, .def = "72h",
+        .doc = "Age at which an undelivered offline message is deleted "
+               "(and never delivered)."},
 
     /* [tls] */
     {SEC_TLS, "min_protocol", T_ENUM, SRV(tls_min_protocol),
@@ -207,6 +247,17 @@ static const struct key schema[] = {
         .doc = "PEM certificate chain for the domain, leaf first."},
     {SEC_HOST, "key", T_PATH, HOST(key), .def = NULL,
         .doc = "PEM private key of the certificate."},
+    {SEC_HOST, "contact_admin", T_STRING, HOST(contact_admin), .def = "",
+        .doc = "Server contact addresses (XEP-0157) for administrators: "
+               "URIs (`xmpp:`, `mailto:`, `https:`) separated by spaces."},
+    {SEC_HOST, "contact_abuse", T_STRING, HOST(contact_abuse), .def = "",
+        .doc = "XEP-0157 addresses for abuse reports."},
+    {SEC_HOST, "contact_feedback", T_STRING, HOST(contact_feedback), .def = "",
+        .doc = "XEP-0157 addresses for feedback."},
+    {SEC_HOST, "contact_security", T_STRING, HOST(contact_security), .def = "",
+        .doc = "XEP-0157 addresses for security reports."},
+    {SEC_HOST, "contact_support", T_STRING, HOST(contact_support), .def = "",
+        .doc = "XEP-0157 addresses for user support."},
 
     /* [listen NAME] */
     {SEC_LISTEN, "address", T_ADDRESS, LSN(address), .def = NULL,
@@ -528,7 +579,8 @@ apply(struct parse *p, const struct key *k, void *base, const char *v, int line)
 	uint64_t n;
 	int i;
 
-	if (*v == '\0') {
+	/* Keys whose default is empty (lists that may be empty) accept it. */
+	if (*v == '\0' && !(k->def != NULL && *k->def == '\0')) {
 		fail(p, line,
 		    "%s: empty value (leave the key out for the "
 		    "default)",
@@ -1163,7 +1215,8 @@ static const char reference_head[] =
     "may appear once per section; `[server]`, `[limits]` and `[tls]` "
     "at most once each.\n"
     "- Keys left out take their default; a key marked *required* must "
-    "be given. An empty value is an error.\n"
+    "be given. An empty value is an error, except for keys whose "
+    "default is empty.\n"
     "- Unknown sections and keys, bad values and missing required keys "
     "stop the server with `FILE:LINE: reason` (line 0 for problems of "
     "the whole file).\n"

@@ -32,7 +32,12 @@ struct conf_host {
 	char *name; /* owned; normalized domain (IDNA U-label, lowercase) */
 	char *certificate; /* owned; absolute path to PEM chain */
 	char *key; /* owned; absolute path to PEM private key */
-	char **contact_admin; /* unused yet; reserved, NULL */
+	/* XEP-0157: space-separated URIs, owned, "" when none. */
+	char *contact_admin;
+	char *contact_abuse;
+	char *contact_feedback;
+	char *contact_security;
+	char *contact_support;
 };
 
 struct conf_listen {
@@ -56,6 +61,15 @@ struct conf_limits {
 	unsigned read_budget; /* bytes read per connection per iteration */
 	unsigned max_connections; /* open client connections, 0 = fd limit */
 	unsigned resources; /* resources per account, default 16 */
+	unsigned roster_items; /* contacts per roster, default 1000 */
+	unsigned offline_messages; /* held per account, 200; 0 = off */
+	unsigned blocklist_items; /* entries per blocklist, default 1000 */
+	size_t vcard_bytes; /* one vCard, default 128k */
+	size_t private_bytes; /* private XML per account, default 64k */
+};
+
+struct conf_retention {
+	unsigned offline; /* seconds, default 72 h */
 };
 
 struct conf {
@@ -64,10 +78,12 @@ struct conf {
 	char *log_level; /* owned; err, warn, info, debug */
 	unsigned scram_iterations; /* for new verifiers, default 10000 */
 	int keepalive; /* whitespace keepalive interval seconds, 0 = off */
+	int software_version; /* answer XEP-0092, default 0 */
 	char *tls_ciphers; /* owned; TLS 1.2 cipher list */
 	char *tls_ciphersuites; /* owned; TLS 1.3 suites */
 	enum conf_tls_version tls_min_protocol; /* default TLS 1.2 */
 	struct conf_limits limits;
+	struct conf_retention retention;
 	struct conf_host *hosts; /* owned array of nhosts, nhosts >= 1 */
 	size_t nhosts;
 	struct conf_listen *listens; /* owned array of nlistens, >= 1 */

@@ -159,7 +159,11 @@ test_minimal_defaults(void **state)
 	assert_string_equal(c->hosts[0].name, "localhost");
 	assert_string_equal(c->hosts[0].certificate, "/c.pem");
 	assert_string_equal(c->hosts[0].key, "/k.pem");
-	assert_null(c->hosts[0].contact_admin);
+	assert_string_equal(c->hosts[0].contact_admin, "");
+	assert_int_equal(c->software_version, 0);
+	assert_int_equal(c->limits.roster_items, 1000);
+	assert_int_equal(c->limits.offline_messages, 200);
+	assert_int_equal(c->retention.offline, 72 * 3600);
 	assert_int_equal(c->nlistens, 1);
 	assert_string_equal(c->listens[0].name, "c2s");
 	assert_string_equal(c->listens[0].address, "127.0.0.1");
