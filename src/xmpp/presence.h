@@ -1,0 +1,28 @@
+/*
+ * presence: RFC 6121 §4: initial presence (probes and broadcast by
+ * subscription state), presence updates, directed presence and its
+ * unavailable on logout, unavailable broadcast when a session ends for any
+ * reason, and the subscription stanzas (§3) together with the roster.
+ */
+#ifndef LETHE_PRESENCE_H
+#define LETHE_PRESENCE_H
+
+struct account;
+struct session;
+
+/*
+ * Hooks run after a session sent its initial presence (it has become
+ * available for the first time); offline messages are delivered here.
+ */
+typedef void (*presence_fn)(struct session *s);
+int presence_on_initial(presence_fn fn);
+
+/* Sends the current presence of each available resource of a (or
+ * unavailable presence from each) to one contact's bare JID; used when a
+ * block is lifted or set (XEP-0191). */
+void presence_send_current(struct account *a, const char *to_bare);
+void presence_send_unavailable(struct account *a, const char *to_bare);
+
+void presence_module_init(void);
+
+#endif
