@@ -166,8 +166,9 @@ main(int argc, char **argv)
 	}
 	if (log_level_parse(conf->log_level, &lvl) == 0)
 		log_set_level(lvl);
-	modules_init();
+	/* Modules read the configuration to decide what to register. */
 	server.conf = conf;
+	modules_init();
 	server.started = util_time();
 	util_random(server.secret, sizeof(server.secret));
 	if ((server.tls = tls_ctx_new(conf, err, sizeof(err))) == NULL) {
