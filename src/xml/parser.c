@@ -1463,3 +1463,55 @@ xml_status_condition(enum xml_status s)
 	}
 	return "undefined-condition";
 }
+
+/* --- one element from storage --- */
+
+struct parse_one {
+	struct arena *dst;
+	struct xml_node *n;
+	unsigned count;
+};
+
+static void
+one_stanza(void *arg, struct xml_node *st, struct arena *a)
+{
+	struct parse_one *o = arg;
+
+	if (o->count++ == 0)
+		o->n = xml_copy(o->dst, st);
+	arena_free(a);
+}
+
+/*
+ * The element is parsed as the child of a made-up stream root, so it gets
+ * exactly the checks a stanza gets (restricted XML, limits) and the same
+ * namespace context that xml_serialize(n, XML_NS_CLIENT, ...) wrote it in.
+ */
+struct xml_node *
+xml_parse_element(
+    struct arena *a, const char *s, size_t n, const struct xml_limits *lim)
+{
+	static const char hdr[] =
+	    "<s:stream xmlns:s='" XML_NS_STREAM "' xmlns='" XML_NS_CLIENT "'>";
+	struct xml_parser_cb cb = {NULL, one_stanza, NULL};
+	struct parse_one o = {a, NULL, 0};
+	struct xml_limits l;
+	struct xml_parser *p;
+	enum xml_status st;
+
+	if (lim != NULL)
+		l = *lim;
+	else
+		memset(&l, 0, sizeof(l));
+	if (l.stanza_bytes < n)
+		l.stanza_bytes = n;
+	if ((p = xml_parser_new(&l, &cb, &o)) == NULL)
+		return NULL;
+	st = xml_parser_feed(p, hdr, sizeof(hdr) - 1);
+	if (st == XML_OK)
+		st = xml_parser_feed(p, s, n);
+	xml_parser_free(p);
+	if (st != XML_OK || o.count != 1)
+		return NULL;
+	return o.n;
+}

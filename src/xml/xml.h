@@ -163,4 +163,14 @@ int xml_parser_shrink(struct xml_parser *p);
 /* The RFC 6120 stream error condition for a status ("" for XML_OK). */
 const char *xml_status_condition(enum xml_status s);
 
+/*
+ * Parses s[0..n), one element as xml_serialize(el, XML_NS_CLIENT, ...)
+ * wrote it (stored data, never wire input), into arena a, under the same
+ * rules and limits as a stanza (lim NULL: defaults; stanza_bytes is raised
+ * to n). Returns the element, or NULL if s is not exactly one well-formed
+ * element (whitespace around it allowed) or on OOM.
+ */
+struct xml_node *xml_parse_element(
+    struct arena *a, const char *s, size_t n, const struct xml_limits *lim);
+
 #endif

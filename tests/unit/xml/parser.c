@@ -803,6 +803,49 @@ test_conditions(void **state)
 	    xml_status_condition(XML_ERR_CLOSED), "not-well-formed");
 }
 
+/* xml_parse_element gives back what xml_serialize wrote, and nothing
+ * that is not exactly one element. */
+static void
+test_parse_element(void **state)
+{
+	static const char *bad[] = {"", "  ", "<a xmlns='x'/><b/>",
+	    "<a xmlns='x'>", "text", "<a xmlns='x'/>junk",
+	    "<!-- c --><a xmlns='x'/>", "<a xmlns='x'><?pi?></a>"};
+	struct arena *a = arena_new(1024);
+	struct xml_node *n, *c;
+	struct buf b = BUF_INIT, b2 = BUF_INIT;
+	struct xml_limits lim = {0, 3, 0, 0};
+	const char *deep;
+	size_t i;
+
+	(void)state;
+	n = xml_new(a, "urn:x", "top");
+	xml_set_attr(a, n, "k", "v'\"<&");
+	c = xml_add(a, n, "", "bare");
+	xml_add_text(a, c, "t&<>\r", 5);
+	xml_add(a, n, XML_NS_CLIENT, "client");
+	xml_set_attr_ns(a, xml_add(a, n, NULL, "x"), XML_NS_XML, "lang", "en");
+	assert_int_equal(xml_serialize(n, XML_NS_CLIENT, &b), 0);
+	n = xml_parse_element(a, buf_ptr(&b), buf_size(&b), NULL);
+	assert_non_null(n);
+	assert_string_equal(n->ns, "urn:x");
+	assert_string_equal(xml_child(n, "", "bare")->ns, "");
+	assert_non_null(xml_child(n, XML_NS_CLIENT, "client"));
+	assert_int_equal(xml_serialize(n, XML_NS_CLIENT, &b2), 0);
+	assert_int_equal(buf_size(&b), buf_size(&b2));
+	assert_memory_equal(buf_ptr(&b), buf_ptr(&b2), buf_size(&b));
+	/* Limits apply as to a stanza: depth counts the made-up root. */
+	deep = "<a xmlns='x'><b><c/></b></a>";
+	assert_null(xml_parse_element(a, deep, strlen(deep), &lim));
+	deep = " <a xmlns='x'><b/></a>\n";
+	assert_non_null(xml_parse_element(a, deep, strlen(deep), &lim));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_null(xml_parse_element(a, bad[i], strlen(bad[i]), NULL));
+	buf_free(&b);
+	buf_free(&b2);
+	arena_free(a);
+}
+
 int
 main(void)
 {
@@ -825,6 +868,7 @@ main(void)
 	    cmocka_unit_test(test_close),
 	    cmocka_unit_test(test_keepalive_and_text),
 	    cmocka_unit_test(test_conditions),
+	    cmocka_unit_test(test_parse_element),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
