@@ -97,10 +97,12 @@ deliver_many(struct session **to, size_t n, const struct xml_node *st)
 		router_deliver(to[0], st);
 		return;
 	}
+	/* Each recipient's inbound filters still decide for itself. */
 	if (xml_serialize(st, XML_NS_CLIENT, &b) == 0)
 		for (i = 0; i < n; i++)
-			stream_send_raw(
-			    to[i]->stream, buf_ptr(&b), buf_size(&b));
+			if (accepted(to[i], st))
+				stream_send_raw(
+				    to[i]->stream, buf_ptr(&b), buf_size(&b));
 	buf_free(&b);
 }
 
