@@ -119,6 +119,7 @@ enum stmt_id {
 	S_ARCH_CURSOR,
 	S_ARCH_FWD,
 	S_ARCH_BWD,
+	S_ARCH_COUNT,
 	S_ARCH_DEL_ONE,
 	S_ARCH_DEL_ALL,
 	S_ARCH_OWNER_DEL,
@@ -183,6 +184,8 @@ static const char *const stmt_sql[S_COUNT] = {
                    " AND at >= ?5 AND at <= ?6"
                    " AND (at, seq) > (?7, ?8) AND (at, seq) < (?10, ?11)"
                    " ORDER BY at DESC, seq DESC LIMIT ?12",
+    [S_ARCH_COUNT] = "SELECT count(*) FROM archive WHERE host = ?1"
+                     " AND user = ?2 AND store = ?3 AND " LIVE,
     [S_ARCH_DEL_ONE] = "DELETE FROM archive WHERE host = ?1 AND user = ?2"
                        " AND store = ?3 AND id = ?4",
     [S_ARCH_DEL_ALL] = "DELETE FROM archive WHERE host = ?1 AND user = ?2"
@@ -1340,6 +1343,29 @@ db_archive_query(struct db *d, struct arena *a, const char *store,
 	r->nitems = n <= max ? n : max;
 	r->items = r->nitems > 0 ? items : NULL;
 	return STORE_OK;
+}
+
+enum store_status
+db_archive_count(struct db *d, const char *store, const char *host,
+    const char *user, uint64_t *n)
+{
+	sqlite3_stmt *s;
+	enum store_status st = STORE_OK;
+
+	if (tx_lost(d) || store_def(store, STORE_ARCHIVE) == NULL)
+		return STORE_ERR;
+	if ((s = stmt(d, S_ARCH_COUNT)) == NULL)
+		return STORE_ERR;
+	bind_owner(s, host, user, store);
+	sqlite3_bind_int64(s, 9, db_now());
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*n = (uint64_t)sqlite3_column_int64(s, 0);
+	} else {
+		db_log(d, "archive_count");
+		st = STORE_ERR;
+	}
+	stmt_done(s);
+	return st;
 }
 
 enum store_status

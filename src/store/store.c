@@ -75,6 +75,7 @@ struct store_req {
 	int64_t when;
 	const char *with;
 	struct store_archive_query q;
+	size_t max; /* archive append: the owner's quota, 0 = none */
 	struct scram_cred *creds;
 	size_t ncreds;
 	store_work_fn work;
@@ -174,6 +175,16 @@ execute(struct store *st, struct store_req *r)
 		res->status = db_map_clear(d, r->store, r->host, r->user, res);
 		break;
 	case OP_ARCH_APPEND:
+		/* Counted and written in one step of this thread, so two
+		 * appends in flight cannot both take the last place. */
+		if (r->max > 0 &&
+		    (res->status = db_archive_count(d, r->store, r->host,
+		         r->user, &res->count)) != STORE_OK)
+			break;
+		if (r->max > 0 && res->count >= r->max) {
+			res->status = STORE_LIMIT;
+			break;
+		}
 		res->status = db_archive_append(d, r->a, r->store, r->host,
 		    r->user, r->key, r->when, r->with, r->value, r->len, res);
 		break;
@@ -645,6 +656,15 @@ store_archive_append(struct store *st, const char *store, const char *host,
     const char *user, const char *id, int64_t when, const char *with,
     const void *value, size_t len, store_done_fn fn, void *arg)
 {
+	return store_archive_append_max(
+	    st, store, host, user, id, when, with, value, len, 0, fn, arg);
+}
+
+struct store_req *
+store_archive_append_max(struct store *st, const char *store, const char *host,
+    const char *user, const char *id, int64_t when, const char *with,
+    const void *value, size_t len, size_t max, store_done_fn fn, void *arg)
+{
 	struct store_req *r;
 
 	r = map_req(st, OP_ARCH_APPEND, store, host, user, id, slen(with) + len,
@@ -652,6 +672,7 @@ store_archive_append(struct store *st, const char *store, const char *host,
 	if (r == NULL)
 		return NULL;
 	r->when = when;
+	r->max = max;
 	return submit(
 	    r, req_str(r, &r->with, with) < 0 || req_value(r, value, len) < 0);
 }

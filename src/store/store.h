@@ -163,6 +163,16 @@ struct store_req *store_archive_append(struct store *st, const char *store,
     const char *host, const char *user, const char *id, int64_t when,
     const char *with, const void *value, size_t len, store_done_fn fn,
     void *arg);
+/*
+ * The same with a quota: if the owner already holds `max` live items in
+ * that store, nothing is written and the status is STORE_LIMIT (count =
+ * the items held). The count and the write are one step on the storage
+ * thread, so appends in flight together cannot overshoot. max 0: none.
+ */
+struct store_req *store_archive_append_max(struct store *st, const char *store,
+    const char *host, const char *user, const char *id, int64_t when,
+    const char *with, const void *value, size_t len, size_t max,
+    store_done_fn fn, void *arg);
 struct store_req *store_archive_query(struct store *st, const char *store,
     const char *host, const char *user, const struct store_archive_query *q,
     store_done_fn fn, void *arg);

@@ -239,6 +239,32 @@ test_accounts_and_archive(void **state)
 	assert_true(seen.complete[9]);
 }
 
+/* Appends with a quota, all in flight together: the count and the write
+ * are one step, so exactly `max` land, per owner. */
+static void
+test_archive_append_max(void **state)
+{
+	struct fixture *f = *state;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		assert_non_null(store_archive_append_max(f->st, "s_arch", "h",
+		    "carol", NULL, 0, NULL, "m", 1, 3, record, TAG(i + 1)));
+	assert_non_null(store_archive_append_max(f->st, "s_arch", "h", "dave",
+	    NULL, 0, NULL, "m", 1, 3, record, TAG(6)));
+	/* max 0: no quota. */
+	assert_non_null(store_archive_append_max(f->st, "s_arch", "h", "carol",
+	    NULL, 0, NULL, "m", 1, 0, record, TAG(7)));
+	run_until(f, 7);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(seen.status[i], STORE_OK);
+	assert_int_equal(seen.status[3], STORE_LIMIT);
+	assert_int_equal(seen.count[3], 3);
+	assert_int_equal(seen.status[4], STORE_LIMIT);
+	assert_int_equal(seen.status[5], STORE_OK);
+	assert_int_equal(seen.status[6], STORE_OK);
+}
+
 static pthread_t loop_thread;
 static int work_thread_differs;
 
@@ -396,6 +422,8 @@ main(void)
 	        test_map_roundtrip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_accounts_and_archive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_archive_append_max, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_group_commit_burst, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
