@@ -1,6 +1,8 @@
 /*
  * disco: XEP-0030 info and items for the server and for accounts. The
- * feature list is whatever modules registered at start-up.
+ * feature list is whatever modules registered at start-up; the server's
+ * info also carries the extended-information forms (XEP-0128) that
+ * modules build for the queried host, after identity and features.
  */
 #include "xmpp/disco.h"
 
@@ -12,7 +14,9 @@
 
 #define NS_INFO "http://jabber.org/protocol/disco#info"
 #define NS_ITEMS "http://jabber.org/protocol/disco#items"
+#define NS_DATA "jabber:x:data"
 #define DISCO_MAX 64
+#define DISCO_FORMS_MAX 16
 
 struct feature {
 	const char *var;
@@ -21,6 +25,8 @@ struct feature {
 
 static struct feature features[DISCO_MAX];
 static size_t nfeatures;
+static disco_form_fn forms[DISCO_FORMS_MAX];
+static size_t nforms;
 
 int
 disco_add_feature(const char *var, unsigned where)
@@ -39,6 +45,35 @@ disco_add_feature(const char *var, unsigned where)
 	features[nfeatures].where = where;
 	nfeatures++;
 	return 0;
+}
+
+int
+disco_add_form(disco_form_fn fn)
+{
+	if (nforms == DISCO_FORMS_MAX)
+		return -1;
+	forms[nforms++] = fn;
+	return 0;
+}
+
+struct xml_node *
+disco_form(struct arena *a, struct xml_node *query, const char *form_type)
+{
+	struct xml_node *x, *f, *v;
+
+	if ((x = xml_add(a, query, NS_DATA, "x")) == NULL)
+		return NULL;
+	if (xml_set_attr(a, x, "type", "result") == -1 ||
+	    (f = xml_add(a, x, NS_DATA, "field")) == NULL ||
+	    xml_set_attr(a, f, "var", "FORM_TYPE") == -1 ||
+	    xml_set_attr(a, f, "type", "hidden") == -1 ||
+	    (v = xml_add(a, f, NS_DATA, "value")) == NULL ||
+	    xml_add_text(a, v, form_type, strlen(form_type)) == -1) {
+		/* A form without its FORM_TYPE must not go out. */
+		xml_remove(x);
+		return NULL;
+	}
+	return x;
 }
 
 static enum iq_status
@@ -72,6 +107,9 @@ disco_info(struct iq_req *req)
 		f = xml_add(a, q, NS_INFO, "feature");
 		xml_set_attr(a, f, "var", features[i].var);
 	}
+	if (where == IQ_SERVER)
+		for (i = 0; i < nforms; i++)
+			forms[i](a, q, req->to.domain);
 	iq_reply(req, q);
 	return IQ_DONE;
 }

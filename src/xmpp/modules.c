@@ -32,4 +32,10 @@ modules_init(void)
 	disco_module_init();
 	ping_module_init();
 	session_module_init();
+	vcard_module_init();
+	private_module_init();
+	contact_module_init();
+	time_module_init();
+	version_module_init();
+	last_module_init();
 }

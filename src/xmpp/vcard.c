@@ -1,0 +1,195 @@
+/*
+ * vcard: vCard-temp (XEP-0054). Each account may publish one vCard, which
+ * anybody who asks may read: a get to a local bare JID is answered by the
+ * server from the store, a get without 'to' is for the sender's own. Only
+ * the account itself may set it; anybody else gets <forbidden/>. The
+ * stored value is the vCard element as serialized, kept until replaced
+ * or the account is deleted; an empty vCard deletes it.
+ *
+ * With nothing stored the answer is an empty <vCard/>, not an error:
+ * XEP-0054 allows either, and what clients meet elsewhere is the empty
+ * result (ejabberd, and Prosody since its vCard-on-PEP module; only
+ * Prosody's older module said <item-not-found/>). Clients fetching
+ * avatars treat an error as a failure to retry, an empty vCard as "no
+ * vCard". It tells nothing new: an account that does not exist already
+ * gets <service-unavailable/> from the router.
+ *
+ * The server's own domain has no vCard: a get answers an empty one (so
+ * the feature it advertises answers), a set is <forbidden/>.
+ */
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/conf.h"
+#include "store/store.h"
+#include "xml/xml.h"
+#include "xmpp/disco.h"
+#include "xmpp/iq.h"
+#include "xmpp/modules.h"
+#include "xmpp/server.h"
+#include "xmpp/session.h"
+
+#define NS_VCARD "vcard-temp"
+#define VCARD_STORE "vcard"
+
+static const struct store_def vcard_store = {
+    .name = VCARD_STORE,
+    .shape = STORE_MAP,
+    .owner = STORE_OWNER_USER,
+    .retention = 0,
+    .what = "vCards (XEP-0054) as each account published them; anyone "
+            "may read them",
+    .sealed = 0, /* published on purpose (PRIVACY.md) */
+};
+
+static void
+reply_empty(struct iq_req *req)
+{
+	struct xml_node *v = xml_new(req->a, NS_VCARD, "vCard");
+
+	if (v == NULL)
+		iq_error(req, "wait", "internal-server-error", NULL);
+	else
+		iq_reply(req, v);
+}
+
+static void
+vcard_loaded(void *arg, const struct store_res *r)
+{
+	struct iq_req *req = arg;
+	struct xml_limits lim;
+	struct xml_node *v;
+
+	if (r->status == STORE_NOTFOUND) {
+		reply_empty(req);
+	} else if (r->status != STORE_OK) {
+		iq_error(req, "wait", "internal-server-error", NULL);
+	} else {
+		memset(&lim, 0, sizeof(lim));
+		lim.depth = server.conf->limits.depth;
+		lim.attrs = server.conf->limits.attrs;
+		if ((v = xml_parse_element(
+		         req->a, r->value, r->value_len, &lim)) == NULL)
+			iq_error(req, "wait", "internal-server-error", NULL);
+		else
+			iq_reply(req, v);
+	}
+	iq_req_free(req);
+}
+
+static void
+vcard_stored(void *arg, const struct store_res *r)
+{
+	struct iq_req *req = arg;
+
+	if (r->status == STORE_OK || r->status == STORE_NOTFOUND)
+		iq_reply(req, NULL); /* NOTFOUND: deleted what was not there */
+	else
+		iq_error(req, "wait", "internal-server-error", NULL);
+	iq_req_free(req);
+}
+
+/* 1 if v is a vCard as XEP-0054 shapes it: properties as child elements,
+ * no character data of its own but whitespace. */
+static int
+well_formed(const struct xml_node *v)
+{
+	const struct xml_node *c;
+	size_t i;
+
+	if (strcmp(v->name, "vCard") != 0)
+		return 0;
+	for (c = v->children; c != NULL; c = c->next) {
+		if (c->name != NULL)
+			continue;
+		for (i = 0; i < c->text_len; i++)
+			if (strchr(" \t\r\n", c->text[i]) == NULL)
+				return 0;
+	}
+	return 1;
+}
+
+static enum iq_status
+vcard_set(struct iq_req *req)
+{
+	struct store_req *sr;
+	struct buf b = BUF_INIT;
+
+	if (req->from == NULL ||
+	    !jid_bare_eq(&req->from->acct->jid, &req->to)) {
+		iq_error(req, "auth", "forbidden", NULL);
+		return IQ_DONE;
+	}
+	if (!well_formed(req->payload)) {
+		iq_error(req, "modify", "bad-request",
+		    "a vCard holds its properties as elements");
+		return IQ_DONE;
+	}
+	if (xml_child(req->payload, NULL, NULL) == NULL) {
+		sr = store_map_del(server.store, VCARD_STORE, req->to.domain,
+		    req->to.local, "", vcard_stored, req);
+	} else {
+		if (xml_serialize(req->payload, XML_NS_CLIENT, &b) == -1) {
+			iq_error(req, "wait", "internal-server-error", NULL);
+			return IQ_DONE;
+		}
+		/*
+		 * Too big is <not-acceptable/>: the request is understood but
+		 * fails a criterion this server sets, and only a smaller
+		 * vCard will do (RFC 6120 §8.3.3.12). <resource-constraint/>
+		 * would tell the client to wait and retry, which cannot help.
+		 */
+		if (buf_size(&b) > server.conf->limits.vcard_bytes) {
+			buf_free(&b);
+			iq_error(req, "modify", "not-acceptable",
+			    "the vCard is larger than this server accepts");
+			return IQ_DONE;
+		}
+		sr = store_map_put(server.store, VCARD_STORE, req->to.domain,
+		    req->to.local, "", buf_ptr(&b), buf_size(&b), vcard_stored,
+		    req);
+		buf_free(&b);
+	}
+	if (sr == NULL) {
+		iq_error(req, "wait", "internal-server-error", NULL);
+		return IQ_DONE;
+	}
+	return IQ_ASYNC;
+}
+
+static enum iq_status
+vcard_iq(struct iq_req *req)
+{
+	if (req->to.local == NULL) {
+		if (req->set)
+			iq_error(req, "auth", "forbidden", NULL);
+		else if (strcmp(req->payload->name, "vCard") != 0)
+			iq_error(req, "modify", "bad-request", NULL);
+		else
+			reply_empty(req);
+		return IQ_DONE;
+	}
+	if (req->set)
+		return vcard_set(req);
+	if (strcmp(req->payload->name, "vCard") != 0) {
+		iq_error(req, "modify", "bad-request", NULL);
+		return IQ_DONE;
+	}
+	if (store_map_get(server.store, VCARD_STORE, req->to.domain,
+	        req->to.local, "", vcard_loaded, req) == NULL) {
+		iq_error(req, "wait", "internal-server-error", NULL);
+		return IQ_DONE;
+	}
+	return IQ_ASYNC;
+}
+
+void
+vcard_module_init(void)
+{
+	store_register(&vcard_store);
+	/* Any element in the namespace, so a misnamed one is <bad-request/>
+	 * rather than "not supported". */
+	iq_register(NS_VCARD, NULL, IQ_SERVER | IQ_ACCOUNT, vcard_iq);
+	disco_add_feature(NS_VCARD, IQ_SERVER | IQ_ACCOUNT);
+}
