@@ -101,10 +101,11 @@ class Lethe:
         conf = {k: dict(v) for k, v in DEFAULT_CONF.items()}
         for section, keys in (overrides or {}).items():
             conf.setdefault(section, {}).update(keys)
-        conf["host %s" % HOST] = {
+        # Overrides may add keys to the host section (contacts...).
+        conf["host %s" % HOST] = dict({
             "certificate": "certs/%s.crt" % HOST,
             "key": "certs/%s.key" % HOST,
-        }
+        }, **conf.get("host %s" % HOST, {}))
         conf["listen c2s"] = {
             "address": "127.0.0.1",
             "port": str(self.starttls_port),
