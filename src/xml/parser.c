@@ -1503,6 +1503,10 @@ xml_parse_element(
 		l = *lim;
 	else
 		memset(&l, 0, sizeof(l));
+	/* The tree budget is a multiple of stanza_bytes: never less than
+	 * what a stanza may take, whatever n is. */
+	if (l.stanza_bytes == 0)
+		l.stanza_bytes = DEF_STANZA_BYTES;
 	if (l.stanza_bytes < n)
 		l.stanza_bytes = n;
 	if ((p = xml_parser_new(&l, &cb, &o)) == NULL)

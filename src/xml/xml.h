@@ -166,8 +166,8 @@ const char *xml_status_condition(enum xml_status s);
 /*
  * Parses s[0..n), one element as xml_serialize(el, XML_NS_CLIENT, ...)
  * wrote it (stored data, never wire input), into arena a, under the same
- * rules and limits as a stanza (lim NULL: defaults; stanza_bytes is raised
- * to n). Returns the element, or NULL if s is not exactly one well-formed
+ * rules and limits as a stanza (lim NULL or a field 0: defaults;
+ * stanza_bytes is raised to n if smaller). Returns the element, or NULL if s is not exactly one well-formed
  * element (whitespace around it allowed) or on OOM.
  */
 struct xml_node *xml_parse_element(

@@ -120,6 +120,7 @@ got(void *arg, const struct store_res *r)
 		el = xml_new(req->a, op->el->ns, op->el->name);
 	} else if (r->status == STORE_OK) {
 		memset(&lim, 0, sizeof(lim));
+		lim.stanza_bytes = server.conf->limits.stanza_bytes;
 		lim.depth = server.conf->limits.depth;
 		lim.attrs = server.conf->limits.attrs;
 		el = xml_parse_element(req->a, r->value, r->value_len, &lim);

@@ -67,6 +67,7 @@ vcard_loaded(void *arg, const struct store_res *r)
 		iq_error(req, "wait", "internal-server-error", NULL);
 	} else {
 		memset(&lim, 0, sizeof(lim));
+		lim.stanza_bytes = server.conf->limits.stanza_bytes;
 		lim.depth = server.conf->limits.depth;
 		lim.attrs = server.conf->limits.attrs;
 		if ((v = xml_parse_element(

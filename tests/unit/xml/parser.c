@@ -839,6 +839,10 @@ test_parse_element(void **state)
 	assert_null(xml_parse_element(a, deep, strlen(deep), &lim));
 	deep = " <a xmlns='x'><b/></a>\n";
 	assert_non_null(xml_parse_element(a, deep, strlen(deep), &lim));
+	/* A small element with many nodes: the tree budget follows the
+	 * stanza limit, not the element's length. */
+	deep = "<a xmlns='x'>\n <b/>\n <c/>\n <d/>\n</a>";
+	assert_non_null(xml_parse_element(a, deep, strlen(deep), NULL));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_null(xml_parse_element(a, bad[i], strlen(bad[i]), NULL));
 	buf_free(&b);
