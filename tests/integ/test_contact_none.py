@@ -1,0 +1,17 @@
+"""Server contact addresses (XEP-0157): with no address configured the
+server's disco#info carries no serverinfo form at all, and a host whose
+contact keys hold only spaces counts as having none."""
+from xmpp_raw import NS_DISCO_INFO, dump, q
+
+NS_DATA = "jabber:x:data"
+LETHE_CONF = {"host localhost": {"contact_support": "   "}}
+
+
+def test_no_form(lethe, login):
+    c = login()
+    r = c.request("<iq type='get' id='%%s' to='localhost'><query xmlns='%s'/>"
+                  "</iq>" % NS_DISCO_INFO)
+    assert r.get("type") == "result", dump(r)
+    query = r.find(q(NS_DISCO_INFO, "query"))
+    assert query.find(q(NS_DISCO_INFO, "identity")) is not None, dump(r)
+    assert query.find(q(NS_DATA, "x")) is None, dump(r)
