@@ -6,6 +6,8 @@
 
 #include "xmpp/disco.h"
 #include "xmpp/iq.h"
+#include "xmpp/presence.h"
+#include "xmpp/roster.h"
 
 #define NS_SESSION "urn:ietf:params:xml:ns:xmpp-session"
 
@@ -32,6 +34,8 @@ modules_init(void)
 	disco_module_init();
 	ping_module_init();
 	session_module_init();
+	roster_module_init();
+	presence_module_init();
 	vcard_module_init();
 	private_module_init();
 	contact_module_init();

@@ -9,18 +9,50 @@
 #define LETHE_ROSTER_H
 
 struct account;
+struct arena;
+struct jid;
+struct session;
+struct xml_node;
 
 enum roster_sub {
 	ROSTER_NONE = 0,
-	ROSTER_TO = 1,   /* the account sees the contact's presence */
+	ROSTER_TO = 1, /* the account sees the contact's presence */
 	ROSTER_FROM = 2, /* the contact sees the account's presence */
 	ROSTER_BOTH = 3,
 };
 
 /* The subscription of online account a with the contact's bare JID
  * (ROSTER_NONE when not in the roster or not loaded yet). */
-enum roster_sub roster_subscription(struct account *a,
-    const char *contact_bare);
+enum roster_sub roster_subscription(
+    struct account *a, const char *contact_bare);
+
+/*
+ * Calls fn(arg, contact_bare) for each contact of online account a whose
+ * subscription shares a bit with `mask` (ROSTER_TO, ROSTER_FROM). fn must
+ * not change rosters.
+ */
+void roster_each(struct account *a, enum roster_sub mask,
+    void (*fn)(void *arg, const char *contact_bare), void *arg);
+
+/*
+ * Runs fn(arg) once the rosters of the accounts `bare` and `other` (a
+ * second bare JID, or NULL) are loaded and every job queued earlier on
+ * either has run. This is the one order in which roster and presence
+ * state change, so both ends of a subscription always agree and a
+ * session's presence is handled after its roster is known. fn may run
+ * before this returns. -1 (out of memory): fn will not run.
+ */
+typedef void (*roster_job_fn)(void *arg);
+int roster_job(
+    const char *bare, const char *other, roster_job_fn fn, void *arg);
+
+/*
+ * A presence subscription stanza (subscribe, subscribed, unsubscribe,
+ * unsubscribed) from a local session, 'from' stamped; to is its parsed
+ * 'to' or NULL. Takes ownership of arena a.
+ */
+void roster_presence(struct session *from, struct xml_node *st, struct arena *a,
+    const struct jid *to);
 
 void roster_module_init(void);
 

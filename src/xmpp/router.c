@@ -3,14 +3,16 @@
  * stanzas from local sessions.
  *
  *   no 'to'            iq: the sender's account; message: the sender's
- *                      bare JID; presence: broadcast
- *   a local domain     iq: server modules; message, presence: dropped
+ *                      bare JID
+ *   a local domain     iq: server modules; message: dropped
  *   a remote domain    <remote-server-not-found/> (no federation yet)
  *   local bare JID     iq: account modules (if the account exists);
- *                      message: by type to available resources;
- *                      presence: to every available resource
+ *                      message: by type to available resources
  *   local full JID     that session if bound, else the bare-JID rules
  *                      the RFC allows for the stanza type
+ *
+ * Presence goes to the presence handler (presence.c) once the outbound
+ * filters have seen it; without one it is dropped.
  *
  * A stanza is serialized once per delivery; nothing is stored.
  */
@@ -205,49 +207,6 @@ done:
 	arena_free(a);
 }
 
-static void
-presence_self(struct session *from, struct xml_node *st, struct arena *a)
-{
-	struct session *to[64];
-	struct xml_node *p;
-	size_t n, i, k = 0;
-	char *v;
-	long pr;
-
-	if (is_type(st, "available")) {
-		pr = 0;
-		if ((p = xml_child(st, XML_NS_CLIENT, "priority")) != NULL &&
-		    (v = xml_text(a, p)) != NULL) {
-			pr = strtol(v, NULL, 10);
-			if (pr < -128 || pr > 127)
-				pr = 0;
-		}
-		from->priority = (int)pr;
-		from->available = 1;
-		arena_free(from->pres_arena);
-		from->pres_arena = arena_new(512);
-		from->presence =
-		    from->pres_arena ? xml_copy(from->pres_arena, st) : NULL;
-	} else if (is_type(st, "unavailable")) {
-		from->available = 0;
-		arena_free(from->pres_arena);
-		from->pres_arena = NULL;
-		from->presence = NULL;
-	} else {
-		return; /* subscriptions and probes: the roster's job */
-	}
-	/* Every available resource of the account sees it, the sender
-	 * included (RFC 6121 §4.2.2, §4.4.2); an unavailable sender gets
-	 * its own unavailable presence too. */
-	n = available(from->acct, to, 64, 0);
-	for (i = 0; i < n; i++)
-		if (to[i] != from)
-			to[k++] = to[i];
-	if (k < 64)
-		to[k++] = from;
-	deliver_many(to, k, st);
-}
-
 /* An IQ for an account that is offline: dispatch once it is known to
  * exist (RFC 6121 §8.5.1: else <service-unavailable/>). */
 struct iq_wait {
@@ -327,9 +286,7 @@ router_route(struct session *from, struct xml_node *st, struct arena *a)
 		goto done;
 	}
 	if (tos != NULL && jid_parse_arena(a, tos, strlen(tos), &to) == -1) {
-		if (iq || msg)
-			router_error(
-			    from, st, a, "modify", "jid-malformed", NULL);
+		router_error(from, st, a, "modify", "jid-malformed", NULL);
 		goto done;
 	}
 	for (i = 0; i < nout; i++)
@@ -353,8 +310,7 @@ router_route(struct session *from, struct xml_node *st, struct arena *a)
 			message_to_bare(from, st, a, &from->acct->jid);
 			return;
 		}
-		presence_self(from, st, a);
-		goto done;
+		goto done; /* presence: only with a presence handler */
 	}
 	if (!server_is_local(to.domain)) {
 		router_error(
@@ -388,11 +344,12 @@ router_route(struct session *from, struct xml_node *st, struct arena *a)
 		goto done;
 	}
 	if (msg) {
-		/* RFC 6121 §8.5.3.2.1: a full JID that is not bound gets the
-		 * bare-JID treatment for normal and chat only. */
-		if (to.resource != NULL && !is_type(st, "normal") &&
-		    !is_type(st, "chat")) {
-			if (is_type(st, "groupchat"))
+		/* RFC 6121 §8.5.3.2.1: to a full JID that is not bound, chat
+		 * gets the bare-JID treatment; error and headline are
+		 * dropped; normal (as is an unknown type, §5.2.2) and
+		 * groupchat are refused. */
+		if (to.resource != NULL && !is_type(st, "chat")) {
+			if (!is_type(st, "error") && !is_type(st, "headline"))
 				router_error(from, st, a, "cancel",
 				    "service-unavailable", NULL);
 			goto done;
@@ -401,14 +358,7 @@ router_route(struct session *from, struct xml_node *st, struct arena *a)
 		message_to_bare(from, st, a, &to);
 		return;
 	}
-	/* Directed presence to a bare JID: every available resource. */
-	if (to.resource == NULL) {
-		struct session *all[64];
-		size_t n = available(session_account(bare), all, 64, 0);
-
-		if (n > 0)
-			deliver_many(all, n, st);
-	}
+	/* Presence never gets here: the presence handler takes it. */
 done:
 	arena_free(a);
 }

@@ -64,8 +64,8 @@ int router_add_in_filter(router_in_fn fn);
  * arena a. offline: a normal or chat message to a local bare JID with no
  * available resource (`to` is that bare JID; without a handler the sender
  * gets <service-unavailable/>). presence: every presence stanza from a
- * local session (to NULL when it had no 'to'); without a handler only
- * self-presence and directed presence to local accounts are handled.
+ * local session (to NULL when it had no 'to'); without a handler
+ * presence is dropped.
  */
 typedef void (*router_take_fn)(struct session *from, struct xml_node *st,
     struct arena *a, const struct jid *to);
