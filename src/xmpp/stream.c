@@ -383,7 +383,10 @@ send_features(struct stream *s)
 	} else {
 		buf_append_str(&b,
 		    "<bind xmlns='" NS_BIND "'/>"
-		    "<session xmlns='" NS_SESSION "'><optional/></session>");
+		    "<session xmlns='" NS_SESSION "'><optional/></session>"
+		    /* RFC 6121 §2.6.1, §3.4.1 (roster.c) */
+		    "<ver xmlns='urn:xmpp:features:rosterver'/>"
+		    "<sub xmlns='urn:xmpp:features:pre-approval'/>");
 	}
 	buf_append_str(&b, "</stream:features>");
 	stream_send_raw(s, buf_ptr(&b), buf_size(&b));
