@@ -694,7 +694,7 @@ static void *
 section_base(struct parse *p, struct section *s)
 {
 	if (s == NULL || s->sec == SEC_SERVER || s->sec == SEC_LIMITS ||
-	    s->sec == SEC_TLS)
+	    s->sec == SEC_RETENTION || s->sec == SEC_TLS)
 		return p->c;
 	return s->sec == SEC_HOST ? (void *)&s->host : (void *)&s->listen;
 }

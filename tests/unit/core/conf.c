@@ -197,6 +197,8 @@ test_all_values(void **state)
 	                         "read_budget = 1M\n"
 	                         "max_connections = 10000000\n"
 	                         "resources = 1\n"
+	                         "[retention]\n"
+	                         "offline = 2s\n"
 	                         "[tls]\n"
 	                         "min_protocol = 1.3\n"
 	                         "ciphers = ECDHE+AESGCM\n"
@@ -232,6 +234,7 @@ test_all_values(void **state)
 	assert_int_equal(c->limits.read_budget, 1048576);
 	assert_int_equal(c->limits.max_connections, 10000000);
 	assert_int_equal(c->limits.resources, 1);
+	assert_int_equal(c->retention.offline, 2);
 	assert_int_equal(c->tls_min_protocol, CONF_TLS_1_3);
 	assert_string_equal(c->tls_ciphers, "ECDHE+AESGCM");
 	assert_string_equal(c->tls_ciphersuites, "TLS_AES_256_GCM_SHA384");
