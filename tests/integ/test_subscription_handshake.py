@@ -17,7 +17,7 @@ def test_request_then_approval(lethe, login):
 
     a.send("<presence to='%s' type='subscribe'><status>it is me</status>"
            "</presence>" % bb)
-    item = seen_push(a, bb, ma, subscription="none", ask="subscribe")
+    seen_push(a, bb, ma, subscription="none", ask="subscribe")
     req = seen_presence(b, ab, "subscribe", mb)
     assert req.get("to") == bb, dump(req)
     assert req.findtext(q(NS_CLIENT, "status")) == "it is me", dump(req)
