@@ -110,7 +110,12 @@ check_available(const struct xml_node *st, struct arena *a, int *prio)
 		if (xml_next(p, XML_NS_CLIENT, "priority") != NULL ||
 		    (v = xml_text(a, p)) == NULL)
 			return -1;
+		/* xs:byte: surrounding whitespace collapses. */
 		n = strtol(v, &end, 10);
+		while (end != v &&
+		    (*end == ' ' || *end == '\t' || *end == '\n' ||
+		        *end == '\r'))
+			end++;
 		if (end == v || *end != '\0' || n < -128 || n > 127)
 			return -1;
 		*prio = (int)n;

@@ -35,9 +35,9 @@ def test_bad_request(lethe, login, witness, stanza):
 
 def test_priority_bounds_accepted(lethe, login):
     c = login()
-    for prio in (-128, 127, 0):
+    for prio in ("-128", "127", "0", " 12\n", "+3"):
         m = len(c.history)
-        c.presence(priority=prio)
+        c.send("<presence><priority>%s</priority></presence>" % prio)
         seen_presence(c, c.jid, None, m)
 
 
