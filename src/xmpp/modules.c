@@ -5,7 +5,9 @@
 #include "xmpp/modules.h"
 
 #include "xmpp/disco.h"
+#include "xmpp/blocking.h"
 #include "xmpp/iq.h"
+#include "xmpp/offline.h"
 #include "xmpp/presence.h"
 #include "xmpp/roster.h"
 
@@ -42,4 +44,6 @@ modules_init(void)
 	time_module_init();
 	version_module_init();
 	last_module_init();
+	offline_module_init();
+	blocking_module_init();
 }
