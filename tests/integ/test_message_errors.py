@@ -1,10 +1,13 @@
 """Messages that cannot be delivered are bounced with the right condition:
-an account with no available resource (no offline storage yet), a
-nonexistent account, a remote domain (no federation yet), a malformed
-'to'. Errors are never answered with errors."""
+an account with no available resource (offline storage is turned off
+here; test_offline_* cover it), a nonexistent account, a remote domain
+(no federation yet), a malformed 'to'. Errors are never answered with
+errors."""
 import pytest
 
 from xmpp_raw import NS_CLIENT, dump, q, stanza_error_condition
+
+LETHE_CONF = {"limits": {"offline_messages": "0"}}
 
 
 def bounce(c, to, body, mtype="chat"):

@@ -5,7 +5,8 @@ resource that is already bound replaces the old session with <conflict/>.
 """
 from xmpp_raw import NS_CLIENT, dump, q, stanza_error_condition
 
-LETHE_CONF = {"limits": {"resources": "5"}}
+# Offline storage off: a message nobody can take is refused, not kept.
+LETHE_CONF = {"limits": {"resources": "5", "offline_messages": "0"}}
 
 
 def setup_account(lethe, login):
@@ -54,8 +55,9 @@ def test_negative_priority_gets_no_bare_messages(lethe, login):
     neg = login(acct, "neg", presence=-5)
     sender = login(presence=0)
     sender.message(acct[2], "nobody-home")
-    # With no resource able to take it, the sender is told (no offline
-    # storage yet), and the negative-priority resource never sees it.
+    # With no resource able to take it, the sender is told (offline
+    # storage is off here), and the negative-priority resource never
+    # sees it.
     err = sender.wait_for(lambda e: e.tag == q(NS_CLIENT, "message") and
                           e.get("type") == "error")
     assert "nobody-home" not in neg.messages_so_far()

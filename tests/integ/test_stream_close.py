@@ -4,6 +4,9 @@ session is gone at once (its full JID no longer receives, its bare JID
 bounces)."""
 from xmpp_raw import NS_CLIENT, dump, q, stanza_error_condition
 
+# Offline storage off, so that a bare JID nobody holds bounces.
+LETHE_CONF = {"limits": {"offline_messages": "0"}}
+
 
 def bounced(c, to):
     mid = c.message(to, "anyone there?")
