@@ -13,9 +13,11 @@
  * store/> does not stop offline storage: XEP-0334 lets such a message be
  * held temporarily for delivery, and this store is exactly that.
  *
- * What is kept is the stanza as it arrived, with its time; the archive's
- * peer column stays empty, so nothing beside the stanzas themselves says
- * who wrote to whom. Items expire after [retention] offline.
+ * What is kept is the stanza as it arrived, with its time, except that
+ * 'from' and 'to' are cut to bare JIDs: resources (which often name the
+ * client software) are never written down. The archive's peer column
+ * stays empty, so nothing beside the stanzas themselves says who wrote
+ * to whom. Items expire after [retention] offline.
  *
  * Delivery. When a session first becomes available with a non-negative
  * priority (the presence hook), the account's messages are read oldest
@@ -206,6 +208,38 @@ account_checked(void *arg, const struct store_res *r)
 		bounce(p, "wait", "internal-server-error");
 }
 
+/*
+ * Serializes st as it is kept: with the sender's and the recipient's
+ * bare JIDs, since resources are never written down (PRIVACY.md); st
+ * itself is left as it was, for the error replies.
+ */
+static int
+serialize_bare(
+    struct arena *a, struct xml_node *st, const char *to_bare, struct buf *out)
+{
+	const char *from = xml_attr(st, "from"), *to = xml_attr(st, "to");
+	char *from_bare = NULL, *slash;
+	int rc;
+
+	/* A stamped JID's first '/' starts its resource. */
+	if (from != NULL) {
+		if ((from_bare = arena_strdup(a, from)) == NULL)
+			return -1;
+		if ((slash = strchr(from_bare, '/')) != NULL)
+			*slash = '\0';
+	}
+	if ((from_bare != NULL &&
+	        xml_set_attr(a, st, "from", from_bare) == -1) ||
+	    xml_set_attr(a, st, "to", to_bare) == -1)
+		rc = -1;
+	else
+		rc = xml_serialize(st, XML_NS_CLIENT, out);
+	if (xml_set_attr(a, st, "from", from) == -1 ||
+	    xml_set_attr(a, st, "to", to) == -1)
+		rc = -1;
+	return rc;
+}
+
 /* The router's offline handler; takes arena a. */
 static void
 take(struct session *from, struct xml_node *st, struct arena *a,
@@ -231,7 +265,7 @@ take(struct session *from, struct xml_node *st, struct arena *a,
 	    (p->host = arena_strdup(a, to->domain)) == NULL ||
 	    (p->user = arena_strdup(a, to->local)) == NULL ||
 	    (bare = jid_bare_str(a, to)) == NULL ||
-	    xml_serialize(st, XML_NS_CLIENT, &b) == -1 ||
+	    serialize_bare(a, st, bare, &b) == -1 ||
 	    (p->value = arena_alloc(a, buf_size(&b))) == NULL) {
 		buf_free(&b);
 		router_error(

@@ -2,7 +2,9 @@
 resource is kept and delivered, oldest first and with a XEP-0203 delay
 stamp from the server, when a resource of the account first sends
 available presence with a non-negative priority; once delivered it is
-gone. The sender hears nothing: no error."""
+gone. The sender hears nothing: no error. What is kept names no
+resource (PRIVACY.md): the delivered message is from the sender's bare
+JID, to the recipient's."""
 import calendar
 import time
 
@@ -76,7 +78,8 @@ def test_stored_then_delivered_with_delay(lethe, login):
         [dump(e) for e in r.history]
     got = [e for e in r.history if e.tag == q(NS_CLIENT, "message")]
     for m, mid in zip(got, ids):
-        assert m.get("from") == sender.jid, dump(m)
+        assert m.get("from") == sender.jid.split("/")[0], dump(m)
+        assert m.get("to") == acct[2], dump(m)
         assert m.get("id") == mid, dump(m)
         delays = m.findall(q(NS_DELAY, "delay"))
         assert len(delays) == 1, dump(m)
@@ -137,6 +140,7 @@ def test_full_jid_of_absent_resource_is_stored(lethe, login):
     no_error_for(sender, mid)
     r = login(acct, "back", presence=0)
     m = wait_body(r, "to-full")
+    assert m.get("to") == acct[2], dump(m)
     assert m.find(q(NS_DELAY, "delay")) is not None, dump(m)
 
 

@@ -41,6 +41,7 @@ def test_full_store_refuses_with_resource_constraint(lethe, login):
         e = got[mid]
         assert e.get("type") == "error", dump(e)
         assert e.get("from") == acct[2], dump(e)
+        assert e.get("to") == sender.jid, dump(e)
         assert stanza_error_condition(e) == "resource-constraint", dump(e)
         assert e.find(q(NS_CLIENT, "error")).get("type") == "wait", dump(e)
     r = login(acct, "r")
