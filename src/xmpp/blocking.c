@@ -48,6 +48,15 @@
  * and our hosts themselves (a blocked local domain still blocks every
  * address at it).
  *
+ * Presence (§3.3, §3.4): before a bare JID is blocked, a contact
+ * subscribed to the account (from, both) gets unavailable from each
+ * available resource; after it is unblocked, the current presence.
+ * Full-JID and domain items name no roster entry and send nothing.
+ *
+ * A held stanza the account sent is routed again from the start, so an
+ * outbound filter registered before this one sees it twice; none does
+ * yet, and a new one must either come after this module or not mind.
+ *
  * Limits: [limits] blocklist_items per list. A block command that would
  * exceed it is refused whole with <not-acceptable/> (modify): the request
  * as made will never succeed (<resource-constraint/> would tell the client
@@ -308,7 +317,9 @@ deliver_own(struct session *to, struct xml_node *st)
 	own_reply = 0;
 }
 
-/* Tells the sender of a stanza that could not be held to wait. */
+static int is_request(const struct xml_node *st);
+
+/* Tells the sender of a request that could not be held to wait. */
 static void
 refuse_busy(const struct xml_node *st)
 {
@@ -317,7 +328,7 @@ refuse_busy(const struct xml_node *st)
 	struct xml_node *e;
 	struct arena *a;
 
-	if (s == NULL || (a = arena_new(512)) == NULL)
+	if (s == NULL || !is_request(st) || (a = arena_new(512)) == NULL)
 		return;
 	e = router_make_error(a, st, "wait", "resource-constraint", NULL);
 	if (e != NULL)
