@@ -1055,6 +1055,10 @@ host_clear(struct conf_host *h)
 	free(h->certificate);
 	free(h->key);
 	free(h->contact_admin);
+	free(h->contact_abuse);
+	free(h->contact_feedback);
+	free(h->contact_security);
+	free(h->contact_support);
 	memset(h, 0, sizeof *h);
 }
 
