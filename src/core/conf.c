@@ -134,6 +134,8 @@ static const char *const log_words[] = {"err", "warn", "info", "debug", NULL};
 static const char *const tls_mode_words[] = {"starttls", "direct", NULL};
 static const char *const kind_words[] = {"c2s", NULL};
 static const char *const tls_version_words[] = {"1.2", "1.3", NULL};
+static const char *const archive_default_words[] = {
+    "always", "roster", "never", NULL};
 
 static const char *check_ciphers(const char *v);
 static const char *check_ciphersuites(const char *v);
@@ -155,6 +157,13 @@ static const struct key schema[] = {
         .def = "60s",
         .doc = "Interval of whitespace keepalives on quiet streams; "
                "`0` turns them off."},
+    {SEC_SERVER, "archive_default", T_ENUM, SRV(archive_default),
+        .words = archive_default_words, .def = "always",
+        .doc = "Default archiving preference (XEP-0441) of accounts that "
+               "set none: `always`, `roster` (only contacts) or "
+               "`never`."},
+    {SEC_SERVER, "fast", T_BOOL, SRV(fast), .def = "true",
+        .doc = "Offer FAST token logins (XEP-0484) through SASL2."},
     {SEC_SERVER, "software_version", T_BOOL, SRV(software_version),
         .def = "false",
         .doc = "Answer software version queries (XEP-0092) with the "
@@ -222,12 +231,56 @@ static const struct key schema[] = {
         .max = 16 * MIB, .def = "64k",
         .doc = "Most bytes of private XML (XEP-0049) one account may "
                "store, all namespaces together."},
+    {SEC_LIMITS, "archive_messages", T_UINT, SRV(limits.archive_messages),
+        .min = 0, .max = 10000000, .def = "100000",
+        .doc = "Most messages kept in one account's archive (XEP-0313); "
+               "past it the oldest are removed first. `0` turns the "
+               "archive off."},
+    {SEC_LIMITS, "resume_timeout", T_DURATION, SRV(limits.resume_timeout),
+        .min = 0, .max = DAY, .def = "10m",
+        .doc = "How long a session whose connection dropped may be "
+               "resumed (XEP-0198); `0` turns resumption off."},
+    {SEC_LIMITS, "unacked_stanzas", T_UINT, SRV(limits.unacked_stanzas),
+        .min = 16, .max = 100000, .def = "1000",
+        .doc = "Most stanzas held for one session awaiting the client's "
+               "acknowledgement (XEP-0198); past it the session is "
+               "closed, and what was held goes to offline storage."},
+    {SEC_LIMITS, "csi_held", T_UINT, SRV(limits.csi_held), .min = 1,
+        .max = 100000, .def = "200",
+        .doc = "Most stanzas held for an inactive client (XEP-0352) "
+               "before they are flushed anyway."},
+    {SEC_LIMITS, "pep_nodes", T_UINT, SRV(limits.pep_nodes), .min = 1,
+        .max = 10000, .def = "128",
+        .doc = "Most PEP nodes (XEP-0163) one account may own."},
+    {SEC_LIMITS, "pep_items", T_UINT, SRV(limits.pep_items), .min = 1,
+        .max = 10000, .def = "256",
+        .doc = "Most items one PEP node may keep (a node's `max_items` "
+               "is capped to it)."},
+    {SEC_LIMITS, "pep_item_bytes", T_SIZE, SRV(limits.pep_item_bytes),
+        .min = KIB, .max = 16 * MIB, .def = "256k",
+        .doc = "Largest item one PEP node accepts."},
+    {SEC_LIMITS, "push_registrations", T_UINT, SRV(limits.push_registrations),
+        .min = 0, .max = 1000, .def = "8",
+        .doc = "Most push registrations (XEP-0357) of one account; `0` "
+               "turns push off."},
 
     /* [retention] */
     {SEC_RETENTION, "offline", T_DURATION, SRV(retention.offline), .min = 1,
         .max = 365 * DAY, .def = "72h",
         .doc = "Age at which an undelivered offline message is deleted "
                "(and never delivered)."},
+    {SEC_RETENTION, "archive", T_DURATION, SRV(retention.archive), .min = 1,
+        .max = 3650 * DAY, .def = "7d",
+        .doc = "Age at which an archived message (XEP-0313) is deleted. "
+               "Users may choose shorter, never longer."},
+    {SEC_RETENTION, "push", T_DURATION, SRV(retention.push), .min = 1,
+        .max = 365 * DAY, .def = "30d",
+        .doc = "A push registration (XEP-0357) unused this long is "
+               "removed."},
+    {SEC_RETENTION, "fast_token", T_DURATION, SRV(retention.fast_token),
+        .min = 60, .max = 365 * DAY, .def = "14d",
+        .doc = "Lifetime of a FAST login token (XEP-0484); each use "
+               "rotates it."},
 
     /* [tls] */
     {SEC_TLS, "min_protocol", T_ENUM, SRV(tls_min_protocol),

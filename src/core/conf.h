@@ -66,10 +66,27 @@ struct conf_limits {
 	unsigned blocklist_items; /* entries per blocklist, default 1000 */
 	size_t vcard_bytes; /* one vCard, default 128k */
 	size_t private_bytes; /* private XML per account, default 64k */
+	unsigned archive_messages; /* per account, 100000; 0 = no archive */
+	unsigned resume_timeout; /* seconds, XEP-0198, 600; 0 = off */
+	unsigned unacked_stanzas; /* per session, XEP-0198, 1000 */
+	unsigned csi_held; /* held for an inactive client, 200 */
+	unsigned pep_nodes; /* per account, 128 */
+	unsigned pep_items; /* per node, 256 */
+	size_t pep_item_bytes; /* per item, 256k */
+	unsigned push_registrations; /* per account, 8; 0 = off */
 };
 
 struct conf_retention {
 	unsigned offline; /* seconds, default 72 h */
+	unsigned archive; /* seconds, default 7 d */
+	unsigned push; /* unused push registrations, default 30 d */
+	unsigned fast_token; /* FAST token lifetime, default 14 d */
+};
+
+enum conf_archive_default {
+	CONF_ARCHIVE_ALWAYS = 0,
+	CONF_ARCHIVE_ROSTER,
+	CONF_ARCHIVE_NEVER,
 };
 
 struct conf {
@@ -79,6 +96,8 @@ struct conf {
 	unsigned scram_iterations; /* for new verifiers, default 10000 */
 	int keepalive; /* whitespace keepalive interval seconds, 0 = off */
 	int software_version; /* answer XEP-0092, default 0 */
+	int archive_default; /* enum conf_archive_default, default always */
+	int fast; /* offer FAST tokens, default 1 */
 	char *tls_ciphers; /* owned; TLS 1.2 cipher list */
 	char *tls_ciphersuites; /* owned; TLS 1.3 suites */
 	enum conf_tls_version tls_min_protocol; /* default TLS 1.2 */

@@ -29,6 +29,9 @@ struct session {
 	struct account *acct;
 	int priority;
 	unsigned available : 1; /* sent initial presence, not unavailable */
+	/* Resumable (XEP-0198) with no live connection: stanzas for it are
+	 * queued, and push (XEP-0357) may wake its client. */
+	unsigned detached : 1;
 	struct arena *pres_arena; /* owned: holds `presence` */
 	struct xml_node *presence; /* last available presence, or NULL */
 	struct session *next; /* in acct->sessions */

@@ -164,6 +164,10 @@ test_minimal_defaults(void **state)
 	assert_int_equal(c->limits.roster_items, 1000);
 	assert_int_equal(c->limits.offline_messages, 200);
 	assert_int_equal(c->retention.offline, 72 * 3600);
+	assert_int_equal(c->retention.archive, 7 * 86400);
+	assert_int_equal(c->archive_default, CONF_ARCHIVE_ALWAYS);
+	assert_int_equal(c->fast, 1);
+	assert_int_equal(c->limits.resume_timeout, 600);
 	assert_int_equal(c->nlistens, 1);
 	assert_string_equal(c->listens[0].name, "c2s");
 	assert_string_equal(c->listens[0].address, "127.0.0.1");
