@@ -91,6 +91,9 @@ static const char *const migrations[] = {
     " store TEXT PRIMARY KEY,"
     " seconds INTEGER NOT NULL"
     ") STRICT, WITHOUT ROWID;",
+    /* 2: archive queries filtered by peer (MAM 'with') walk their own
+     * index instead of every item of the owner. */
+    "CREATE INDEX archive_peer ON archive (host, user, store, peer, at);",
 };
 
 #define DB_VERSION ((int)ARRAY_LEN(migrations))
@@ -119,10 +122,14 @@ enum stmt_id {
 	S_ARCH_CURSOR,
 	S_ARCH_FWD,
 	S_ARCH_BWD,
+	S_ARCH_FWD_PEER,
+	S_ARCH_BWD_PEER,
 	S_ARCH_COUNT,
 	S_ARCH_DEL_ONE,
 	S_ARCH_DEL_ALL,
 	S_ARCH_OWNER_DEL,
+	S_ARCH_GET,
+	S_ARCH_EVICT,
 	S_SWEEP_MAP,
 	S_SWEEP_ARCH,
 	S_RET_GET,
@@ -184,6 +191,22 @@ static const char *const stmt_sql[S_COUNT] = {
                    " AND at >= ?5 AND at <= ?6"
                    " AND (at, seq) > (?7, ?8) AND (at, seq) < (?10, ?11)"
                    " ORDER BY at DESC, seq DESC LIMIT ?12",
+    /* The same for one peer: a separate statement, since the planner
+     * picks an index once per statement, not per bound value. */
+    [S_ARCH_FWD_PEER] = "SELECT id, at, peer, value FROM archive"
+                        " WHERE host = ?1 AND user = ?2 AND store = ?3"
+                        " AND " LIVE " AND peer = ?4"
+                        " AND at >= ?5 AND at <= ?6"
+                        " AND (at, seq) > (?7, ?8)"
+                        " AND (at, seq) < (?10, ?11)"
+                        " ORDER BY at, seq LIMIT ?12",
+    [S_ARCH_BWD_PEER] = "SELECT id, at, peer, value FROM archive"
+                        " WHERE host = ?1 AND user = ?2 AND store = ?3"
+                        " AND " LIVE " AND peer = ?4"
+                        " AND at >= ?5 AND at <= ?6"
+                        " AND (at, seq) > (?7, ?8)"
+                        " AND (at, seq) < (?10, ?11)"
+                        " ORDER BY at DESC, seq DESC LIMIT ?12",
     [S_ARCH_COUNT] = "SELECT count(*) FROM archive WHERE host = ?1"
                      " AND user = ?2 AND store = ?3 AND " LIVE,
     [S_ARCH_DEL_ONE] = "DELETE FROM archive WHERE host = ?1 AND user = ?2"
@@ -192,6 +215,12 @@ static const char *const stmt_sql[S_COUNT] = {
                        " AND store = ?3",
     [S_ARCH_OWNER_DEL] = "DELETE FROM archive WHERE host = ?1"
                          " AND user = ?2",
+    [S_ARCH_GET] = "SELECT id, at, peer, value, seq FROM archive"
+                   " WHERE host = ?1 AND user = ?2 AND store = ?3"
+                   " AND id = ?4 AND " LIVE,
+    [S_ARCH_EVICT] = "DELETE FROM archive WHERE seq IN (SELECT seq"
+                     " FROM archive WHERE host = ?1 AND user = ?2"
+                     " AND store = ?3 ORDER BY at, seq LIMIT ?4)",
     [S_SWEEP_MAP] = "DELETE FROM map WHERE rowid IN (SELECT rowid FROM map"
                     " WHERE expires <= ?1 LIMIT ?2)",
     [S_SWEEP_ARCH] = "DELETE FROM archive WHERE seq IN (SELECT seq"
@@ -1271,6 +1300,102 @@ archive_cursor(struct db *d, const char *store, const char *host,
 	return st;
 }
 
+/* An item and its insertion order, for sorting items fetched by id. */
+struct seq_item {
+	struct store_item it;
+	int64_t seq;
+};
+
+static int
+seq_cmp(const void *x, const void *y)
+{
+	const struct seq_item *a = x, *b = y;
+
+	if (a->it.when != b->it.when)
+		return a->it.when < b->it.when ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* The live items named in q->ids (unknown ids skipped), in archive order;
+ * every other filter is ignored, as XEP-0313 does for an ids query. */
+static enum store_status
+archive_by_ids(struct db *d, struct arena *a, const char *store,
+    const char *host, const char *user, const struct store_archive_query *q,
+    int64_t now, struct store_res *r)
+{
+	struct seq_item *got;
+	struct store_item *items;
+	sqlite3_stmt *s;
+	size_t i, j, n = 0, max;
+	int rc;
+
+	max = q->nids < DB_ARCHIVE_MAX ? q->nids : DB_ARCHIVE_MAX;
+	if ((got = arena_zalloc(a, max * sizeof(*got))) == NULL ||
+	    (items = arena_zalloc(a, max * sizeof(*items))) == NULL)
+		return STORE_ERR;
+	for (i = 0; i < max; i++) {
+		if ((s = stmt(d, S_ARCH_GET)) == NULL)
+			return STORE_ERR;
+		bind_owner(s, host, user, store);
+		bind_text(s, 4, q->ids[i]);
+		sqlite3_bind_int64(s, 9, now);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			struct store_item *it = &got[n].it;
+
+			if ((it->id = col_text(a, s, 0)) == NULL ||
+			    (it->value = col_blob(a, s, 3, &it->value_len)) ==
+			        NULL ||
+			    (sqlite3_column_type(s, 2) != SQLITE_NULL &&
+			        (it->with = col_text(a, s, 2)) == NULL)) {
+				stmt_done(s);
+				return STORE_ERR;
+			}
+			it->when = sqlite3_column_int64(s, 1);
+			got[n].seq = sqlite3_column_int64(s, 4);
+			n++;
+		} else if (rc != SQLITE_DONE) {
+			stmt_done(s);
+			db_log(d, "archive_get");
+			return STORE_ERR;
+		}
+		stmt_done(s);
+	}
+	qsort(got, n, sizeof(*got), seq_cmp);
+	/* The same id asked twice is served once. */
+	for (i = 0, j = 0; i < n; i++)
+		if (j == 0 || got[i].seq != got[i - 1].seq)
+			items[j++] = got[i].it;
+	r->items = j > 0 ? items : NULL;
+	r->nitems = j;
+	r->complete = 1;
+	return STORE_OK;
+}
+
+enum store_status
+db_archive_evict(struct db *d, const char *store, const char *host,
+    const char *user, uint64_t n, struct store_res *r)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (tx_lost(d) || store_def(store, STORE_ARCHIVE) == NULL)
+		return STORE_ERR;
+	if ((s = stmt(d, S_ARCH_EVICT)) == NULL)
+		return STORE_ERR;
+	bind_owner(s, host, user, store);
+	sqlite3_bind_int64(s, 4, (int64_t)n);
+	rc = sqlite3_step(s);
+	stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		db_log(d, "archive_evict");
+		return STORE_ERR;
+	}
+	if (r != NULL)
+		r->count = (uint64_t)sqlite3_changes64(d->h);
+	return STORE_OK;
+}
+
 enum store_status
 db_archive_query(struct db *d, struct arena *a, const char *store,
     const char *host, const char *user, const struct store_archive_query *q,
@@ -1287,6 +1412,8 @@ db_archive_query(struct db *d, struct arena *a, const char *store,
 
 	if (tx_lost(d) || store_def(store, STORE_ARCHIVE) == NULL)
 		return STORE_ERR;
+	if (q->nids > 0)
+		return archive_by_ids(d, a, store, host, user, q, now, r);
 	if (q->after_id != NULL &&
 	    (st = archive_cursor(d, store, host, user, q->after_id, now, &lo_at,
 	         &lo_seq)) != STORE_OK)
@@ -1299,7 +1426,10 @@ db_archive_query(struct db *d, struct arena *a, const char *store,
 	/* One more than asked tells whether the page is the last. */
 	if ((items = arena_zalloc(a, (max + 1) * sizeof(*items))) == NULL)
 		return STORE_ERR;
-	if ((s = stmt(d, q->backwards ? S_ARCH_BWD : S_ARCH_FWD)) == NULL)
+	if ((s = stmt(d,
+	         q->with != NULL
+	             ? (q->backwards ? S_ARCH_BWD_PEER : S_ARCH_FWD_PEER)
+	             : (q->backwards ? S_ARCH_BWD : S_ARCH_FWD))) == NULL)
 		return STORE_ERR;
 	bind_owner(s, host, user, store);
 	bind_text(s, 4, q->with);

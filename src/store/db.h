@@ -128,6 +128,12 @@ enum store_status db_archive_append(struct db *d, struct arena *a,
 enum store_status db_archive_query(struct db *d, struct arena *a,
     const char *store, const char *host, const char *user,
     const struct store_archive_query *q, struct store_res *r);
+/*
+ * Deletes the owner's n oldest items (by time, then insertion), whatever
+ * their expiry; r->count (r may be NULL) = items deleted.
+ */
+enum store_status db_archive_evict(struct db *d, const char *store,
+    const char *host, const char *user, uint64_t n, struct store_res *r);
 /* The owner's live items in one archive store, into *n. */
 enum store_status db_archive_count(struct db *d, const char *store,
     const char *host, const char *user, uint64_t *n);

@@ -76,6 +76,7 @@ struct store_req {
 	const char *with;
 	struct store_archive_query q;
 	size_t max; /* archive append: the owner's quota, 0 = none */
+	int evict; /* archive append: a full archive drops its oldest */
 	struct scram_cred *creds;
 	size_t ncreds;
 	store_work_fn work;
@@ -181,10 +182,14 @@ execute(struct store *st, struct store_req *r)
 		    (res->status = db_archive_count(d, r->store, r->host,
 		         r->user, &res->count)) != STORE_OK)
 			break;
-		if (r->max > 0 && res->count >= r->max) {
+		if (r->max > 0 && res->count >= r->max && !r->evict) {
 			res->status = STORE_LIMIT;
 			break;
 		}
+		if (r->max > 0 && res->count >= r->max &&
+		    (res->status = db_archive_evict(d, r->store, r->host,
+		         r->user, res->count - r->max + 1, res)) != STORE_OK)
+			break;
 		res->status = db_archive_append(d, r->a, r->store, r->host,
 		    r->user, r->key, r->when, r->with, r->value, r->len, res);
 		break;
@@ -678,6 +683,46 @@ store_archive_append_max(struct store *st, const char *store, const char *host,
 }
 
 struct store_req *
+store_archive_append_evict(struct store *st, const char *store,
+    const char *host, const char *user, const char *id, int64_t when,
+    const char *with, const void *value, size_t len, size_t max,
+    store_done_fn fn, void *arg)
+{
+	struct store_req *r;
+
+	r = map_req(st, OP_ARCH_APPEND, store, host, user, id, slen(with) + len,
+	    fn, arg);
+	if (r == NULL)
+		return NULL;
+	r->when = when;
+	r->max = max;
+	r->evict = 1;
+	return submit(
+	    r, req_str(r, &r->with, with) < 0 || req_value(r, value, len) < 0);
+}
+
+/* Copies the query's id list into the request; 0, or -1 on OOM. */
+static int
+req_ids(struct store_req *r, const struct store_archive_query *q)
+{
+	const char **ids;
+	size_t i;
+
+	if (q->nids == 0) {
+		r->q.ids = NULL;
+		return 0;
+	}
+	if (q->nids > SIZE_MAX / sizeof(*ids) ||
+	    (ids = arena_alloc(r->a, q->nids * sizeof(*ids))) == NULL)
+		return -1;
+	for (i = 0; i < q->nids; i++)
+		if (req_str(r, &ids[i], q->ids[i]) < 0)
+			return -1;
+	r->q.ids = ids;
+	return 0;
+}
+
+struct store_req *
 store_archive_query(struct store *st, const char *store, const char *host,
     const char *user, const struct store_archive_query *q, store_done_fn fn,
     void *arg)
@@ -694,7 +739,8 @@ store_archive_query(struct store *st, const char *store, const char *host,
 	return submit(r,
 	    req_str(r, &r->q.with, q->with) < 0 ||
 	        req_str(r, &r->q.after_id, q->after_id) < 0 ||
-	        req_str(r, &r->q.before_id, q->before_id) < 0);
+	        req_str(r, &r->q.before_id, q->before_id) < 0 ||
+	        req_ids(r, q) < 0);
 }
 
 struct store_req *

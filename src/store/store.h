@@ -149,6 +149,10 @@ struct store_archive_query {
 	const char *after_id, *before_id; /* NULL: unbounded */
 	size_t max; /* at most this many items (capped by the store) */
 	int backwards; /* newest first (for "before" paging) */
+	/* nids > 0: only the live items with these ids, in archive order
+	 * (unknown ids skipped, every other field but max ignored). */
+	const char *const *ids;
+	size_t nids;
 };
 /*
  * Queries return items ordered by (when, insertion), oldest first unless
@@ -172,6 +176,15 @@ struct store_req *store_archive_append(struct store *st, const char *store,
 struct store_req *store_archive_append_max(struct store *st, const char *store,
     const char *host, const char *user, const char *id, int64_t when,
     const char *with, const void *value, size_t len, size_t max,
+    store_done_fn fn, void *arg);
+/*
+ * The same, but a full archive makes room: the owner's oldest items are
+ * deleted until the new one fits (count = items deleted), in the same
+ * step as the write. max 0: none.
+ */
+struct store_req *store_archive_append_evict(struct store *st,
+    const char *store, const char *host, const char *user, const char *id,
+    int64_t when, const char *with, const void *value, size_t len, size_t max,
     store_done_fn fn, void *arg);
 struct store_req *store_archive_query(struct store *st, const char *store,
     const char *host, const char *user, const struct store_archive_query *q,

@@ -265,6 +265,38 @@ test_archive_append_max(void **state)
 	assert_int_equal(seen.status[6], STORE_OK);
 }
 
+/* A full archive with eviction keeps the newest `max`: oldest go first.
+ * The query through the store also carries an id list. */
+static void
+test_archive_append_evict(void **state)
+{
+	struct fixture *f = *state;
+	struct store_archive_query q = {0};
+	const char *ids[] = {"e4", "e0"};
+	char id[8];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "e%d", i);
+		assert_non_null(store_archive_append_evict(f->st, "s_arch", "h",
+		    "erin", id, 100 + i, NULL, "m", 1, 3, record, TAG(i + 1)));
+	}
+	q.ids = ids;
+	q.nids = 2;
+	assert_non_null(store_archive_query(
+	    f->st, "s_arch", "h", "erin", &q, record, TAG(6)));
+	memset(&q, 0, sizeof(q));
+	q.max = 10;
+	assert_non_null(store_archive_query(
+	    f->st, "s_arch", "h", "erin", &q, record, TAG(7)));
+	run_until(f, 7);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(seen.status[i], STORE_OK);
+	assert_int_equal(seen.count[4], 1); /* one evicted to fit */
+	assert_int_equal(seen.nitems[5], 1); /* e0 is gone, e4 is there */
+	assert_int_equal(seen.nitems[6], 3);
+}
+
 static pthread_t loop_thread;
 static int work_thread_differs;
 
@@ -424,6 +456,8 @@ main(void)
 	        test_accounts_and_archive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_archive_append_max, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_archive_append_evict, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_group_commit_burst, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
