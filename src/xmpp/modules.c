@@ -7,6 +7,7 @@
 #include "xmpp/disco.h"
 #include "xmpp/blocking.h"
 #include "xmpp/iq.h"
+#include "xmpp/mam.h"
 #include "xmpp/offline.h"
 #include "xmpp/presence.h"
 #include "xmpp/roster.h"
@@ -46,4 +47,5 @@ modules_init(void)
 	last_module_init();
 	offline_module_init();
 	blocking_module_init();
+	mam_module_init();
 }
