@@ -15,7 +15,7 @@
 #define NS_INFO "http://jabber.org/protocol/disco#info"
 #define NS_ITEMS "http://jabber.org/protocol/disco#items"
 #define NS_DATA "jabber:x:data"
-#define DISCO_MAX 64
+#define DISCO_MAX 128
 #define DISCO_FORMS_MAX 16
 
 struct feature {

@@ -6,9 +6,11 @@
 
 #include "xmpp/disco.h"
 #include "xmpp/blocking.h"
+#include "xmpp/caps.h"
 #include "xmpp/iq.h"
 #include "xmpp/mam.h"
 #include "xmpp/offline.h"
+#include "xmpp/pep.h"
 #include "xmpp/presence.h"
 #include "xmpp/roster.h"
 
@@ -48,4 +50,6 @@ modules_init(void)
 	offline_module_init();
 	blocking_module_init();
 	mam_module_init();
+	caps_module_init();
+	pep_module_init();
 }

@@ -66,6 +66,8 @@ struct fanout {
 
 static presence_fn initial_hooks[INITIAL_MAX];
 static size_t ninitial;
+static presence_fn available_hooks[INITIAL_MAX];
+static size_t navailable;
 static int pslot = -1;
 
 int
@@ -74,6 +76,15 @@ presence_on_initial(presence_fn fn)
 	if (ninitial == INITIAL_MAX)
 		return -1;
 	initial_hooks[ninitial++] = fn;
+	return 0;
+}
+
+int
+presence_on_available(presence_fn fn)
+{
+	if (navailable == INITIAL_MAX)
+		return -1;
+	available_hooks[navailable++] = fn;
 	return 0;
 }
 
@@ -313,6 +324,8 @@ available(struct session *s, struct xml_node *st, struct arena *a, int prio)
 			router_deliver(o, st);
 	router_deliver(s, st);
 	roster_each(s->acct, ROSTER_FROM, to_contact, &f);
+	for (i = 0; i < navailable; i++)
+		available_hooks[i](s);
 	if (!initial)
 		return;
 	/* §4.2.2 and §4.3: what the probes would bring back. */

@@ -19,6 +19,13 @@ struct session;
 typedef void (*presence_fn)(struct session *s);
 int presence_on_initial(presence_fn fn);
 
+/*
+ * Hooks run after every available presence a session sends (initial or
+ * update), once it is stored on the session and broadcast, before the
+ * initial hooks. -1 when the table is full.
+ */
+int presence_on_available(presence_fn fn);
+
 /* Sends the current presence of each available resource of a (or
  * unavailable presence from each) to one contact's bare JID; used when a
  * block is lifted or set (XEP-0191). Current presence goes only to a

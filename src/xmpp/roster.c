@@ -546,6 +546,35 @@ roster_subscription(struct account *a, const char *contact_bare)
 	return (enum roster_sub)(it->flags & F_SUB);
 }
 
+enum roster_sub
+roster_subscription_of(const char *bare, const char *contact_bare)
+{
+	struct roster *r = roster_of(bare);
+	struct ritem *it;
+
+	if (r == NULL || r->state != R_READY ||
+	    (it = hash_get(r->items, contact_bare)) == NULL)
+		return ROSTER_NONE;
+	return (enum roster_sub)(it->flags & F_SUB);
+}
+
+int
+roster_in_group(const char *bare, const char *contact_bare, const char *group)
+{
+	struct roster *r = roster_of(bare);
+	struct ritem *it;
+	size_t i;
+
+	if (r == NULL || r->state != R_READY ||
+	    (it = hash_get(r->items, contact_bare)) == NULL ||
+	    !(it->flags & F_ITEM))
+		return 0;
+	for (i = 0; i < it->ngroups; i++)
+		if (strcmp(it->groups[i], group) == 0)
+			return 1;
+	return 0;
+}
+
 void
 roster_each(struct account *a, enum roster_sub mask,
     void (*fn)(void *arg, const char *contact_bare), void *arg)

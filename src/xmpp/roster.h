@@ -27,6 +27,16 @@ enum roster_sub roster_subscription(
     struct account *a, const char *contact_bare);
 
 /*
+ * The same by the account's bare JID, for a roster that is loaded, as it
+ * is inside a roster_job() on `bare` (ROSTER_NONE otherwise); and whether
+ * the contact is a roster item in group `group` (1) or not (0).
+ */
+enum roster_sub roster_subscription_of(
+    const char *bare, const char *contact_bare);
+int roster_in_group(
+    const char *bare, const char *contact_bare, const char *group);
+
+/*
  * Calls fn(arg, contact_bare) for each contact of online account a whose
  * subscription shares a bit with `mask` (ROSTER_TO, ROSTER_FROM). fn must
  * not change rosters.
