@@ -6,6 +6,7 @@
 
 #include "xmpp/disco.h"
 #include "xmpp/blocking.h"
+#include "xmpp/carbons.h"
 #include "xmpp/caps.h"
 #include "xmpp/iq.h"
 #include "xmpp/mam.h"
@@ -50,6 +51,7 @@ modules_init(void)
 	offline_module_init();
 	blocking_module_init();
 	mam_module_init();
+	carbons_module_init();
 	caps_module_init();
 	pep_module_init();
 }
