@@ -27,6 +27,23 @@ static struct feature features[DISCO_MAX];
 static size_t nfeatures;
 static disco_form_fn forms[DISCO_FORMS_MAX];
 static size_t nforms;
+static struct {
+	const char *category, *type;
+	unsigned where;
+} idents[DISCO_FORMS_MAX];
+static size_t nidents;
+
+int
+disco_add_identity(const char *category, const char *type, unsigned where)
+{
+	if (nidents == DISCO_FORMS_MAX)
+		return -1;
+	idents[nidents].category = category;
+	idents[nidents].type = type;
+	idents[nidents].where = where;
+	nidents++;
+	return 0;
+}
 
 int
 disco_add_feature(const char *var, unsigned where)
@@ -100,6 +117,13 @@ disco_info(struct iq_req *req)
 	} else {
 		xml_set_attr(a, id, "category", "account");
 		xml_set_attr(a, id, "type", "registered");
+	}
+	for (i = 0; i < nidents; i++) {
+		if (!(idents[i].where & where))
+			continue;
+		id = xml_add(a, q, NS_INFO, "identity");
+		xml_set_attr(a, id, "category", idents[i].category);
+		xml_set_attr(a, id, "type", idents[i].type);
 	}
 	for (i = 0; i < nfeatures; i++) {
 		if (!(features[i].where & where))

@@ -13,6 +13,10 @@ struct xml_node;
 
 int disco_add_feature(const char *var, unsigned where /* IQ_SERVER... */);
 
+/* Adds an identity (category/type) to disco#info at `where`, after the
+ * built-in one (e.g. pubsub/pep for accounts). 0, or -1 when full. */
+int disco_add_identity(const char *category, const char *type, unsigned where);
+
 /*
  * An extended-information contributor: appends zero or more data forms
  * (disco_form()) to `query`, the disco#info result being built in arena a

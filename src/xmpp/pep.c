@@ -1587,6 +1587,7 @@ pep_module_init(void)
 	iq_register(NS_OWNER, "pubsub", IQ_ACCOUNT, pep_iq);
 	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++)
 		disco_add_feature(features[i], IQ_ACCOUNT);
+	disco_add_identity("pubsub", "pep", IQ_ACCOUNT);
 	presence_on_initial(pep_available);
 	caps_on_known(pep_available);
 	session_on_account_free(pep_account_free);
