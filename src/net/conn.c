@@ -150,6 +150,9 @@ conn_start_tls(struct conn *c, SSL *ssl)
 		return -1;
 	}
 	c->ssl = ssl;
+	/* One read() takes every record the kernel holds, instead of a
+	 * header read and a body read per record. */
+	SSL_set_read_ahead(ssl, 1);
 	c->state = buf_size(&c->out) > 0 ? CONN_TLS_PENDING : CONN_HANDSHAKE;
 	update_events(c);
 	mark_dirty(c);
@@ -271,12 +274,20 @@ do_read(struct conn *c)
 		c->cb->data(c->owner, conn_rbuf, (size_t)n);
 		if (c->state == CONN_TLS_PENDING)
 			break; /* the owner asked for STARTTLS */
+		/* Nothing left in OpenSSL, or a short read in the clear: the
+		 * socket is most likely drained, and the level-triggered loop
+		 * reports it again if not. Asking now would mostly cost a
+		 * read() that fails with EAGAIN. */
+		if (c->ssl != NULL && c->state == CONN_TLS
+		        ? !SSL_has_pending(c->ssl)
+		        : (size_t)n < want)
+			break;
 	}
 	if (!c->closing && total >= conn_budget) {
 		/* Budget spent: the kernel will report the rest, but bytes
 		 * OpenSSL already decrypted will not wake epoll. */
 		c->read_more = 1;
-		if (c->ssl != NULL && tls_pending(c->ssl))
+		if (c->ssl != NULL && SSL_has_pending(c->ssl))
 			mark_dirty(c);
 	}
 }
@@ -360,9 +371,9 @@ flush_one(struct conn *c)
 		/* One attempt to deliver a final stream error, then go. */
 		goto dead;
 	}
-	if (c->read_more && c->ssl != NULL && tls_pending(c->ssl)) {
+	if (c->read_more && c->ssl != NULL && SSL_has_pending(c->ssl)) {
 		do_read(c);
-		if (c->read_more && tls_pending(c->ssl))
+		if (c->read_more && SSL_has_pending(c->ssl))
 			loop_poll_now(conn_loop);
 	}
 	return;
