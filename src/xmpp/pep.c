@@ -552,17 +552,20 @@ node_store(struct svc *v, const struct node *n)
 {
 	struct buf b = BUF_INIT;
 	const struct cfg *c = &n->cfg;
+	char max[16];
 	size_t i;
 	int rc;
 
+	if (c->max_items == 0)
+		snprintf(max, sizeof(max), "max");
+	else
+		snprintf(max, sizeof(max), "%u", c->max_items);
 	rc = buf_appendf(&b,
-	    "access_model=%s\nmax_items=%u\npersist_items=%d\n"
+	    "access_model=%s\nmax_items=%s\npersist_items=%d\n"
 	    "send_last_published_item=%s\nnotify_retract=%d\n"
 	    "notify_delete=%d\n",
-	    access_names[c->access], c->max_items, c->persist,
+	    access_names[c->access], max, c->persist,
 	    sendlast_names[c->send_last], c->notify_retract, c->notify_delete);
-	if (c->max_items == 0)
-		rc = rc == -1 ? -1 : 0;
 	for (i = 0; rc == 0 && i < c->ngroups; i++)
 		rc =
 		    buf_appendf(&b, "roster_groups_allowed=%s\n", c->groups[i]);
