@@ -13,6 +13,7 @@
 #include "xmpp/offline.h"
 #include "xmpp/pep.h"
 #include "xmpp/presence.h"
+#include "xmpp/push.h"
 #include "xmpp/roster.h"
 
 #define NS_SESSION "urn:ietf:params:xml:ns:xmpp-session"
@@ -52,6 +53,7 @@ modules_init(void)
 	blocking_module_init();
 	mam_module_init();
 	carbons_module_init();
+	push_module_init();
 	caps_module_init();
 	pep_module_init();
 }
