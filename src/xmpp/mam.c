@@ -22,8 +22,9 @@
  * before its copy is appended; "roster" then archives nothing, since the
  * roster of an offline account is not read for this. The stanza-id is
  * added when the recipient's archive is expected to keep the message:
- * for an online recipient that is exact, for an offline one it follows
- * the configured default.
+ * for an online recipient that is exact; for an offline one, only when
+ * the configured default is "always" (its own preferences may still
+ * keep it, under an id its clients learn from a query).
  *
  * Queries. Form fields with, start, end, before-id, after-id and ids;
  * RSM max, after and before (empty before: the last page); flip-page.
@@ -433,10 +434,14 @@ filter(struct session *from, struct xml_node *st, struct arena *a,
 		p = rcpt->slot[slot];
 		theirs = wants(p != NULL ? p->el : NULL, rcpt, from_bare);
 	} else {
-		/* Decided for certain once the stored prefs are read. */
-		theirs = server.conf->archive_default != CONF_ARCHIVE_NEVER;
+		/* Decided once the stored prefs are read; the stanza-id
+		 * goes by the configured default (see the top). */
+		theirs = server.conf->archive_default == CONF_ARCHIVE_ALWAYS;
 	}
-	if (!mine && !theirs)
+	/* A note to oneself is one item, the received one. */
+	if (rcpt == from->acct)
+		mine = 0;
+	if (!mine && !theirs && rcpt != NULL)
 		return ROUTER_PASS;
 	if (serialize_kept(a, st, from_bare, to_bare, &b) == -1) {
 		buf_free(&b);
@@ -447,18 +452,16 @@ filter(struct session *from, struct xml_node *st, struct arena *a,
 		append(from->acct->jid.domain, from->acct->jid.local, id,
 		    to_bare, buf_ptr(&b), buf_size(&b));
 	}
-	if (theirs) {
-		util_random_id(id, ID_LEN);
-		if ((sid = xml_add(a, st, NS_SID, "stanza-id")) != NULL) {
-			xml_set_attr(a, sid, "by", to_bare);
-			xml_set_attr(a, sid, "id", id);
-		}
-		if (rcpt != NULL)
-			append(to->domain, to->local, id, from_bare,
-			    buf_ptr(&b), buf_size(&b));
-		else
-			append_offline(to, id, from_bare, &b);
+	util_random_id(id, ID_LEN);
+	if (theirs && (sid = xml_add(a, st, NS_SID, "stanza-id")) != NULL) {
+		xml_set_attr(a, sid, "by", to_bare);
+		xml_set_attr(a, sid, "id", id);
 	}
+	if (rcpt == NULL)
+		append_offline(to, id, from_bare, &b);
+	else if (theirs)
+		append(to->domain, to->local, id, from_bare, buf_ptr(&b),
+		    buf_size(&b));
 	buf_free(&b);
 	return ROUTER_PASS;
 }

@@ -94,3 +94,15 @@ def test_disco_advertises_mam(lethe, login):
     feats = {f.get("var") for f in r.iter(q(NS_DISCO_INFO, "feature"))}
     assert {NS_MAM, NS_MAM + "#extended", "urn:xmpp:sid:0"} <= feats, \
         dump(r)
+
+
+def test_note_to_self_kept_once(lethe, login):
+    acct = lethe.new_account()
+    a = login(acct, "one", presence=0)
+    a.message(acct[2], "note")
+    m = a.wait_message("note")
+    sid = stanza_id(m, acct[2])
+    settle(a)
+    results = query(a)[0]
+    assert [r.get("id") for r in results] == [sid], \
+        [dump(r) for r in results]
