@@ -103,8 +103,8 @@ deliver_many(struct session **to, size_t n, const struct xml_node *st)
 	if (xml_serialize(st, XML_NS_CLIENT, &b) == 0)
 		for (i = 0; i < n; i++)
 			if (accepted(to[i], st))
-				stream_send_raw(
-				    to[i]->stream, buf_ptr(&b), buf_size(&b));
+				stream_send_stanza(to[i]->stream, st,
+				    buf_ptr(&b), buf_size(&b));
 	buf_free(&b);
 }
 
@@ -205,6 +205,12 @@ message_to_bare(struct session *from, struct xml_node *st, struct arena *a,
 	router_error(from, st, a, "cancel", "service-unavailable", NULL);
 done:
 	arena_free(a);
+}
+
+void
+router_route_bare(struct xml_node *st, struct arena *a, const struct jid *to)
+{
+	message_to_bare(NULL, st, a, to);
 }
 
 /* An IQ for an account that is offline: dispatch once it is known to

@@ -18,6 +18,15 @@ struct jid;
  */
 void router_route(struct session *from, struct xml_node *st, struct arena *a);
 
+/*
+ * Routes a message on behalf of the server to a local bare JID by RFC
+ * 6121 §8.5.2: its available resources, else the offline handler. No
+ * session sent it, so errors are dropped. Takes ownership of arena a.
+ * (Stream management re-routes unacknowledged messages with this.)
+ */
+void router_route_bare(
+    struct xml_node *st, struct arena *a, const struct jid *to);
+
 /* Writes the stanza to one session (serialized in the client namespace). */
 void router_deliver(struct session *to, const struct xml_node *st);
 

@@ -9,11 +9,27 @@
  *   STARTTLS       <proceed/> sent, handshake under way
  *   SASL           an exchange is in progress (sub-state in `sasl`)
  *   BOUND          a resource is bound: stanzas are routed
+ *   DETACHED       the connection dropped but the session waits to be
+ *                  resumed (XEP-0198): no conn, no parser; stanzas for
+ *                  it are only queued
  *   CLOSED         a stream error or </stream:stream> was sent
  *
  * stream_step() is the one place the state changes. The stream owns its
  * conn, parser, SASL exchange and session; everything is released in
- * stream_closed(), which the conn calls once the socket is gone.
+ * stream_closed(), which the conn calls once the socket is gone, unless
+ * the session is resumable: then the stream lives on DETACHED, without a
+ * conn, until a new stream resumes it (taking its session and stream
+ * management state, after which it is freed) or the resume timeout ends
+ * it for real (stream_free()).
+ *
+ * Output: stanzas pass stream_send_stanza(), which holds what an inactive
+ * client can wait for (XEP-0352, csi.c), then counts and keeps a copy of
+ * each for stream management (sm.c), then writes it. Stream-level
+ * elements go straight to the conn (stream_send_raw()).
+ *
+ * When a session with stream management ends for real, every message it
+ * never acknowledged is routed again to its bare JID (the account's other
+ * resources, or offline storage): a lost connection loses no message.
  *
  * Timers: before binding, `timer` enforces the login deadline; after,
  * it marks idleness: when it fires the parser drops its memory and a
@@ -37,6 +53,7 @@
 #include "net/tls.h"
 #include "store/store.h"
 #include "xml/xml.h"
+#include "xmpp/csi.h"
 #include "xmpp/iq.h"
 #include "xmpp/jid.h"
 #include "xmpp/precis.h"
@@ -44,6 +61,7 @@
 #include "xmpp/sasl.h"
 #include "xmpp/server.h"
 #include "xmpp/session.h"
+#include "xmpp/sm.h"
 
 #define NS_TLS "urn:ietf:params:xml:ns:xmpp-tls"
 #define NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
@@ -53,6 +71,8 @@
 #define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 #define IDLE_SHRINK_MS 5000
+/* XEP-0198: the server asks for an ack after this many stanzas. */
+#define SM_ACK_EVERY 5
 
 enum stream_state {
 	ST_TLS_HANDSHAKE = 0,
@@ -61,12 +81,13 @@ enum stream_state {
 	ST_STARTTLS,
 	ST_SASL,
 	ST_BOUND,
+	ST_DETACHED,
 	ST_CLOSED,
 };
 
 struct stream {
 	enum stream_state state;
-	struct conn *conn; /* owned (closing it frees it) */
+	struct conn *conn; /* owned (closing it frees it); NULL detached */
 	struct xml_parser *parser; /* owned */
 	const struct conf_listen *li;
 	char id[17]; /* stream id, also the log id */
@@ -79,16 +100,22 @@ struct stream {
 	unsigned wrote : 1; /* output since the idle timer was armed */
 	unsigned in_feed : 1;
 	unsigned ping_out : 1; /* an idle ping awaits any answer */
+	unsigned inactive : 1; /* XEP-0352: the client said <inactive/> */
+	unsigned clean_end : 1; /* no resumption: closed on purpose */
 	unsigned auth_failures;
 	uint64_t last_in; /* loop time of the last input, ms */
 	struct sasl *sasl; /* owned: exchange in progress */
 	struct session *session; /* owned once bound */
+	struct sm *sm; /* owned: XEP-0198 state once enabled */
+	struct csi csi; /* held while inactive */
 	struct timer timer;
 	struct stream *prev, *next; /* all streams */
 };
 
 static struct stream *streams;
 static size_t nstreams;
+/* Resumable streams by resumption id (keys point into stream->sm->id). */
+static struct hash *resumable;
 
 static void stream_data(void *arg, const char *p, size_t n);
 static void stream_tls_ready(void *arg);
@@ -96,6 +123,8 @@ static void stream_closed(void *arg);
 static void stream_open(void *arg, const struct xml_node *root);
 static void stream_stanza(void *arg, struct xml_node *st, struct arena *a);
 static void stream_close_tag(void *arg);
+static void stream_free(struct stream *s);
+static void sm_request(struct stream *s);
 
 static const struct conn_cb stream_conn_cb = {
     stream_data,
@@ -129,6 +158,12 @@ stream_timeout(struct loop *l, void *arg)
 
 	if (s->state == ST_CLOSED)
 		return;
+	if (s->state == ST_DETACHED) {
+		/* Nobody resumed it: the session ends for real. */
+		log_info("event=resume_expired stream=%s", s->id);
+		stream_free(s);
+		return;
+	}
 	if (s->state != ST_BOUND) {
 		log_info("event=stream_timeout stream=%s", s->id);
 		stream_error(s, "connection-timeout", NULL);
@@ -136,6 +171,8 @@ stream_timeout(struct loop *l, void *arg)
 	}
 	/* Idle: release parser memory. */
 	xml_parser_shrink(s->parser);
+	if (s->sm != NULL && s->sm->n > 0 && !s->sm->r_out)
+		sm_request(s);
 	idle = loop_now(l) - s->last_in;
 	if (s->ping_out && idle >= 2 * limit) {
 		/* Silent through a whole ping period: the peer is gone. */
@@ -150,7 +187,7 @@ stream_timeout(struct loop *l, void *arg)
 		    "<iq type='get' id='idle-ping' from='%s' to='%s'>"
 		    "<ping xmlns='urn:xmpp:ping'/></iq>",
 		    s->host, s->session->full);
-		stream_send_str(s, iq);
+		stream_send_stanza(s, NULL, iq, strlen(iq));
 		s->ping_out = 1;
 	} else if (!s->wrote && server.conf->keepalive > 0) {
 		/* Keep NAT and firewall state warm. */
@@ -218,17 +255,72 @@ stream_accept(int fd, const struct conf_listen *li, void *arg)
 	    li->tls == CONF_TLS_DIRECT ? "direct" : "starttls");
 }
 
+/*
+ * Routes every message the client never acknowledged to its bare JID
+ * again: the account's other resources, or offline storage. Carbon
+ * copies went to other resources already; errors, groupchat and
+ * headlines would not be stored anyway.
+ */
 static void
-stream_closed(void *arg)
+reroute_unacked(const struct sm *sm)
 {
-	struct stream *s = arg;
+	const struct sm_item *it;
+	struct xml_node *m;
+	struct arena *a;
+	const char *to, *type;
+	struct jid j;
+	size_t n = 0;
 
-	log_debug("event=stream_closed stream=%s", s->id);
-	timer_cancel(&s->timer);
+	for (it = sm->head; it != NULL; it = it->next) {
+		if (!it->msg || (a = arena_new(it->len * 2 + 512)) == NULL)
+			continue;
+		m = xml_parse_element(a, it->data, it->len, NULL);
+		if (m == NULL || !xml_is(m, XML_NS_CLIENT, "message") ||
+		    (to = xml_attr(m, "to")) == NULL ||
+		    jid_parse_arena(a, to, strlen(to), &j) == -1 ||
+		    j.local == NULL ||
+		    xml_child(m, "urn:xmpp:carbons:2", NULL) != NULL ||
+		    ((type = xml_attr(m, "type")) != NULL &&
+		        (strcmp(type, "error") == 0 ||
+		            strcmp(type, "groupchat") == 0))) {
+			arena_free(a);
+			continue;
+		}
+		j.resource = NULL;
+		router_route_bare(m, a, &j);
+		n++;
+	}
+	if (n > 0)
+		log_info("event=sm_rerouted count=%zu", n);
+}
+
+/* Ends the session for real: presence learns of it (unavailable), and
+ * what the client never acknowledged is routed again. */
+static void
+stream_end_session(struct stream *s)
+{
+	struct sm *sm = s->sm;
+
+	if (sm != NULL && resumable != NULL && hash_get(resumable, sm->id) == s)
+		hash_del(resumable, sm->id);
+	s->sm = NULL;
 	if (s->session != NULL) {
 		session_unbind(s->session);
 		s->session = NULL;
 	}
+	if (sm != NULL) {
+		reroute_unacked(sm);
+		sm_free(sm);
+	}
+	csi_clear(&s->csi);
+}
+
+/* Frees a stream whose conn is gone (or that never kept one). */
+static void
+stream_free(struct stream *s)
+{
+	timer_cancel(&s->timer);
+	stream_end_session(s);
 	sasl_free(s->sasl);
 	s->sasl = NULL;
 	xml_parser_free(s->parser);
@@ -245,10 +337,50 @@ stream_closed(void *arg)
 	free(s);
 }
 
+static void csi_flush(struct stream *s);
+
+/*
+ * The connection is gone without a clean close: a resumable session
+ * stays bound, with no broadcast of unavailable, and queues what comes
+ * for it until it is resumed or the timeout passes.
+ */
+static void
+stream_detach(struct stream *s)
+{
+	s->state = ST_DETACHED;
+	s->session->detached = 1;
+	/* What was held for an inactive client joins the queue, to be
+	 * written on resumption. */
+	csi_flush(s);
+	s->inactive = 0;
+	sasl_free(s->sasl);
+	s->sasl = NULL;
+	xml_parser_free(s->parser);
+	s->parser = NULL;
+	timer_set(server.loop, &s->timer, (uint64_t)s->sm->max * 1000);
+	log_info("event=session_detached stream=%s", s->id);
+}
+
+static void
+stream_closed(void *arg)
+{
+	struct stream *s = arg;
+
+	log_debug("event=stream_closed stream=%s", s->id);
+	s->conn = NULL;
+	timer_cancel(&s->timer);
+	if (s->session != NULL && s->sm != NULL && s->sm->resumable &&
+	    !s->clean_end && s->state != ST_DETACHED) {
+		stream_detach(s);
+		return;
+	}
+	stream_free(s);
+}
+
 void
 stream_send_raw(struct stream *s, const char *p, size_t n)
 {
-	if (s->state == ST_CLOSED)
+	if (s->state == ST_CLOSED || s->conn == NULL)
 		return;
 	s->wrote = 1;
 	conn_write(s->conn, p, n);
@@ -260,6 +392,84 @@ stream_send_str(struct stream *s, const char *str)
 	stream_send_raw(s, str, strlen(str));
 }
 
+/* XEP-0198 §4: asks the client how much it has handled. */
+static void
+sm_request(struct stream *s)
+{
+	if (s->state != ST_BOUND)
+		return;
+	s->sm->r_out = 1;
+	s->sm->requested = s->sm->out;
+	stream_send_str(s, "<r xmlns='" SM_NS "'/>");
+}
+
+/* A stanza leaves: counted and kept for stream management, and written
+ * unless the stream is detached. */
+static void
+stanza_out(struct stream *s, const char *p, size_t n, int msg)
+{
+	if (s->sm != NULL) {
+		if (sm_push(s->sm, p, n, msg) == -1)
+			log_warn("event=sm_copy_failed stream=%s", s->id);
+		if (s->sm->n > server.conf->limits.unacked_stanzas) {
+			/* The client does not acknowledge: stop holding.
+			 * Ending the session re-routes its messages. Never
+			 * free here: callers may be walking sessions. */
+			s->clean_end = 1;
+			if (s->state == ST_DETACHED)
+				timer_set(server.loop, &s->timer, 0);
+			else
+				stream_error(s, "resource-constraint",
+				    "too many unacknowledged stanzas");
+			return;
+		}
+	}
+	if (s->state == ST_DETACHED)
+		return;
+	stream_send_raw(s, p, n);
+	if (s->sm != NULL && !s->sm->r_out &&
+	    s->sm->out - s->sm->requested >= SM_ACK_EVERY)
+		sm_request(s);
+}
+
+static void
+csi_flush(struct stream *s)
+{
+	struct csi_item *it, *next;
+
+	for (it = csi_take(&s->csi); it != NULL; it = next) {
+		next = it->next;
+		stanza_out(
+		    s, it->data, it->len, strncmp(it->key, "c ", 2) == 0);
+		csi_item_free(it);
+	}
+}
+
+void
+stream_send_stanza(
+    struct stream *s, const struct xml_node *n, const char *p, size_t len)
+{
+	char key[JID_PART_MAX * 4 + 8];
+
+	if (s->state == ST_CLOSED)
+		return;
+	if (s->inactive) {
+		if (csi_holdable(n, key, sizeof(key)) &&
+		    s->csi.n < server.conf->limits.csi_held &&
+		    csi_hold(&s->csi, key, p, len) == 0)
+			return;
+		/* Delivered now, after what was held (order matters between
+		 * messages and presence). An IQ is an answer or a request
+		 * the client must see, but needs no held stanza before it:
+		 * pings to and from the client must not defeat holding. */
+		if (n != NULL &&
+		    (n->name == NULL || strcmp(n->name, "iq") != 0))
+			csi_flush(s);
+	}
+	stanza_out(s, p, len,
+	    n != NULL && n->name != NULL && strcmp(n->name, "message") == 0);
+}
+
 void
 stream_send(struct stream *s, const struct xml_node *n)
 {
@@ -268,7 +478,7 @@ stream_send(struct stream *s, const struct xml_node *n)
 	if (s->state == ST_CLOSED)
 		return;
 	if (xml_serialize(n, XML_NS_CLIENT, &b) == 0)
-		stream_send_raw(s, buf_ptr(&b), buf_size(&b));
+		stream_send_stanza(s, n, buf_ptr(&b), buf_size(&b));
 	buf_free(&b);
 }
 
@@ -288,13 +498,27 @@ send_header(struct stream *s)
 	s->header_sent = 1;
 }
 
-void
-stream_error(struct stream *s, const char *cond, const char *text)
+/* A stream error; `extra` (may be NULL) is appended inside it as is. */
+static void
+stream_error_x(
+    struct stream *s, const char *cond, const char *text, const char *extra)
 {
 	struct buf b = BUF_INIT;
 
 	if (s->state == ST_CLOSED)
 		return;
+	if (strcmp(cond, "connection-timeout") != 0)
+		s->clean_end = 1; /* a dead peer may still resume */
+	if (s->state == ST_DETACHED) {
+		/* No connection to tell: end it from the loop, not here
+		 * (callers may be walking sessions). */
+		timer_set(server.loop, &s->timer, 0);
+		return;
+	}
+	if (s->conn == NULL) {
+		s->state = ST_CLOSED;
+		return;
+	}
 	if (!s->header_sent)
 		send_header(s);
 	buf_appendf(&b, "<stream:error><%s xmlns='" NS_STREAMS "'/>", cond);
@@ -303,6 +527,8 @@ stream_error(struct stream *s, const char *cond, const char *text)
 		xml_escape(&b, text, strlen(text), 0);
 		buf_append_str(&b, "</text>");
 	}
+	if (extra != NULL)
+		buf_append_str(&b, extra);
 	buf_append_str(&b, "</stream:error></stream:stream>");
 	stream_send_raw(s, buf_ptr(&b), buf_size(&b));
 	buf_free(&b);
@@ -314,12 +540,20 @@ stream_error(struct stream *s, const char *cond, const char *text)
 }
 
 void
+stream_error(struct stream *s, const char *cond, const char *text)
+{
+	stream_error_x(s, cond, text, NULL);
+}
+
+void
 stream_shutdown_all(void)
 {
 	struct stream *s;
 
+	/* Detached sessions end with the process; nothing to tell. */
 	for (s = streams; s != NULL; s = s->next)
-		stream_error(s, "system-shutdown", NULL);
+		if (s->state != ST_DETACHED)
+			stream_error(s, "system-shutdown", NULL);
 }
 
 /* --- input --- */
@@ -386,7 +620,9 @@ send_features(struct stream *s)
 		    "<session xmlns='" NS_SESSION "'><optional/></session>"
 		    /* RFC 6121 §2.6.1, §3.4.1 (roster.c) */
 		    "<ver xmlns='urn:xmpp:features:rosterver'/>"
-		    "<sub xmlns='urn:xmpp:features:pre-approval'/>");
+		    "<sub xmlns='urn:xmpp:features:pre-approval'/>"
+		    "<sm xmlns='" SM_NS "'/>"
+		    "<csi xmlns='" CSI_NS "'/>");
 	}
 	buf_append_str(&b, "</stream:features>");
 	stream_send_raw(s, buf_ptr(&b), buf_size(&b));
@@ -448,6 +684,7 @@ stream_close_tag(void *arg)
 	if (!s->header_sent)
 		send_header(s);
 	stream_send_str(s, "</stream:stream>");
+	s->clean_end = 1; /* XEP-0198 §5: a clean close ends the session */
 	s->state = ST_CLOSED;
 	conn_close(s->conn);
 }
@@ -657,6 +894,169 @@ handle_stanza(struct stream *s, struct xml_node *st, struct arena *a)
 	router_route(s->session, st, a);
 }
 
+/* --- stream management (XEP-0198) and client state (XEP-0352) --- */
+
+#define SM_FAILED(cond)                                                        \
+	"<failed xmlns='" SM_NS "'><" cond " xmlns='" NS_STANZAS "'/></failed>"
+
+static void
+sm_enable(struct stream *s, const struct xml_node *st)
+{
+	const char *res = xml_attr(st, "resume"), *mx = xml_attr(st, "max");
+	unsigned max = server.conf->limits.resume_timeout;
+	char out[160];
+	uint32_t want;
+	int r;
+
+	if (s->sm != NULL) {
+		stream_send_str(s, SM_FAILED("unexpected-request"));
+		return;
+	}
+	r = res != NULL &&
+	    (strcmp(res, "true") == 0 || strcmp(res, "1") == 0) && max > 0;
+	/* The client may ask for less time than we allow, never more. */
+	if (r && mx != NULL && sm_parse_h(mx, &want) == 0 && want > 0 &&
+	    want < max)
+		max = want;
+	if ((s->sm = sm_new(r, max)) == NULL) {
+		stream_send_str(s, SM_FAILED("internal-server-error"));
+		return;
+	}
+	if (r &&
+	    ((resumable == NULL && (resumable = hash_new()) == NULL) ||
+	        hash_put(resumable, s->sm->id, s) == -1)) {
+		s->sm->resumable = 0;
+		r = 0;
+	}
+	if (r)
+		snprintf(out, sizeof(out),
+		    "<enabled xmlns='" SM_NS "' id='%s' resume='true' "
+		    "max='%u'/>",
+		    s->sm->id, max);
+	else
+		snprintf(out, sizeof(out), "<enabled xmlns='" SM_NS "'/>");
+	stream_send_str(s, out);
+	log_debug("event=sm_enabled stream=%s resume=%d", s->id, r);
+}
+
+/* <a h/>: more than was sent is a stream error (XEP-0198 §4). */
+static void
+sm_acked(struct stream *s, const struct xml_node *st)
+{
+	char extra[160];
+	uint32_t h;
+
+	if (sm_parse_h(xml_attr(st, "h"), &h) == -1) {
+		stream_error(s, "bad-format", "the ack's h is not a count");
+		return;
+	}
+	if (sm_ack(s->sm, h) == -1) {
+		snprintf(extra, sizeof(extra),
+		    "<handled-count-too-high xmlns='" SM_NS
+		    "' h='%u' send-count='%u'/>",
+		    h, s->sm->out);
+		stream_error_x(s, "undefined-condition",
+		    "the ack counts more stanzas than were sent", extra);
+		return;
+	}
+	s->sm->r_out = 0;
+}
+
+static void
+handle_sm(struct stream *s, const struct xml_node *st)
+{
+	char out[80];
+
+	if (xml_is(st, SM_NS, "enable")) {
+		sm_enable(s, st);
+	} else if (s->sm == NULL) {
+		/* <r/> or <a/> before <enable/>. */
+		stream_send_str(s, SM_FAILED("unexpected-request"));
+	} else if (xml_is(st, SM_NS, "r")) {
+		snprintf(out, sizeof(out), "<a xmlns='" SM_NS "' h='%u'/>",
+		    s->sm->in);
+		stream_send_str(s, out);
+	} else if (xml_is(st, SM_NS, "a")) {
+		sm_acked(s, st);
+	} else {
+		stream_send_str(s, SM_FAILED("feature-not-implemented"));
+	}
+}
+
+static void
+handle_csi(struct stream *s, const struct xml_node *st)
+{
+	if (xml_is(st, CSI_NS, "inactive")) {
+		s->inactive = 1;
+	} else if (xml_is(st, CSI_NS, "active")) {
+		s->inactive = 0;
+		csi_flush(s);
+	}
+}
+
+/*
+ * <resume previd h/> on an authenticated stream: takes over the session
+ * of the stream it names (same account), which is freed (detached) or
+ * closed (still connected), then writes what the client missed.
+ */
+static void
+sm_resume(struct stream *s, const struct xml_node *st)
+{
+	const char *previd = xml_attr(st, "previd");
+	struct stream *old;
+	struct sm_item *it;
+	char out[160];
+	uint32_t h;
+
+	old = previd != NULL && resumable != NULL ? hash_get(resumable, previd)
+	                                          : NULL;
+	if (old == NULL || old == s || old->session == NULL || old->clean_end ||
+	    old->sm == NULL || strcmp(old->user, s->user) != 0 ||
+	    strcmp(old->host, s->host) != 0) {
+		stream_send_str(s, SM_FAILED("item-not-found"));
+		return;
+	}
+	if (sm_parse_h(xml_attr(st, "h"), &h) == -1) {
+		stream_send_str(s, SM_FAILED("bad-request"));
+		return;
+	}
+	if (sm_ack(old->sm, h) == -1) {
+		snprintf(out, sizeof(out),
+		    "<failed xmlns='" SM_NS
+		    "'><undefined-condition xmlns='" NS_STANZAS
+		    "'/><handled-count-too-high h='%u' send-count='%u'/></failed>",
+		    h, old->sm->out);
+		stream_send_str(s, out);
+		return;
+	}
+	s->session = old->session;
+	s->sm = old->sm;
+	old->session = NULL;
+	old->sm = NULL;
+	s->session->stream = s;
+	s->session->detached = 0;
+	s->sm->r_out = 0;
+	s->sm->requested = s->sm->out;
+	hash_put(resumable, s->sm->id, s); /* replaces: no allocation */
+	if (old->state == ST_DETACHED) {
+		stream_free(old);
+	} else {
+		old->clean_end = 1;
+		stream_error(old, "conflict", "the session was resumed");
+	}
+	s->state = ST_BOUND;
+	snprintf(out, sizeof(out),
+	    "<resumed xmlns='" SM_NS "' previd='%s' h='%u'/>", s->sm->id,
+	    s->sm->in);
+	stream_send_str(s, out);
+	for (it = s->sm->head; it != NULL; it = it->next)
+		stream_send_raw(s, it->data, it->len);
+	if (s->sm->n > 0)
+		sm_request(s);
+	timer_set(server.loop, &s->timer, IDLE_SHRINK_MS);
+	log_info("event=session_resumed stream=%s", s->id);
+}
+
 /* Before TLS only STARTTLS is possible (RFC 6120 §5.3.1: required). */
 static void
 handle_pre_tls(struct stream *s, const struct xml_node *st)
@@ -696,6 +1096,18 @@ stream_stanza(void *arg, struct xml_node *st, struct arena *a)
 	int sasl = st->ns != NULL && strcmp(st->ns, NS_SASL) == 0;
 
 	if (s->state == ST_BOUND) {
+		if (st->ns != NULL && strcmp(st->ns, SM_NS) == 0) {
+			handle_sm(s, st);
+			arena_free(a);
+			return;
+		}
+		if (st->ns != NULL && strcmp(st->ns, CSI_NS) == 0) {
+			handle_csi(s, st);
+			arena_free(a);
+			return;
+		}
+		if (s->sm != NULL)
+			s->sm->in++;
 		handle_stanza(s, st, a); /* takes a */
 		return;
 	}
@@ -706,6 +1118,10 @@ stream_stanza(void *arg, struct xml_node *st, struct arena *a)
 		handle_sasl(s, st, a);
 	else if ((s->state == ST_OPEN && !s->authed) || s->state == ST_SASL)
 		stream_error(s, "not-authorized", NULL);
+	else if (s->state == ST_OPEN && xml_is(st, SM_NS, "resume"))
+		sm_resume(s, st);
+	else if (s->state == ST_OPEN && xml_is(st, SM_NS, "enable"))
+		stream_send_str(s, SM_FAILED("unexpected-request"));
 	else if (s->state == ST_OPEN && xml_is(st, XML_NS_CLIENT, "iq"))
 		handle_bind(s, st, a);
 	else if (s->state == ST_OPEN)

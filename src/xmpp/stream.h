@@ -14,8 +14,14 @@ struct stream;
 
 /* Listener callback: a new client connection on fd. */
 void stream_accept(int fd, const struct conf_listen *li, void *arg);
-/* Serializes and queues a stanza. */
+/* Serializes and queues a stanza (counted and kept for XEP-0198, held
+ * for an inactive client by XEP-0352). */
 void stream_send(struct stream *s, const struct xml_node *n);
+/* The same for a stanza already serialized into p[0..len) (one
+ * serialization for many recipients); n is the stanza itself. */
+void stream_send_stanza(
+    struct stream *s, const struct xml_node *n, const char *p, size_t len);
+/* Queues bytes that are not a stanza (stream-level elements). */
 void stream_send_raw(struct stream *s, const char *p, size_t n);
 void stream_send_str(struct stream *s, const char *str);
 /* Sends a stream error (RFC 6120 §4.9) and closes; text may be NULL. */
