@@ -137,25 +137,37 @@ cb_fill(struct sasl *x, SSL *ssl)
 	x->cb.plus_offered = x->cb.exporter != NULL || x->cb.endpoint != NULL;
 }
 
-void
-sasl_features(SSL *ssl, struct buf *out)
+/* The mechanisms offered on a TLS session with (plus) or without
+ * channel binding, strongest first; returns how many (at most 7). */
+static size_t
+offered(int plus, const char **out)
 {
 	static const enum scram_hash order[] = {
 	    SCRAM_SHA512, SCRAM_SHA256, SCRAM_SHA1};
+	size_t i, n = 0;
+
+	for (i = 0; plus && i < 3; i++)
+		out[n++] = scram_mech_name(order[i], 1);
+	for (i = 0; i < 3; i++)
+		out[n++] = scram_mech_name(order[i], 0);
+	out[n++] = "PLAIN";
+	return n;
+}
+
+void
+sasl_features(SSL *ssl, struct buf *out)
+{
 	unsigned char tmp[64];
 	int exp = tls_cb_exporter(ssl, tmp, sizeof(tmp)) > 0;
 	int ep = tls_cb_endpoint(ssl, tmp, sizeof(tmp)) > 0;
-	size_t i;
+	const char *mechs[8];
+	size_t i, n = offered(exp || ep, mechs);
 
 	buf_append_str(
 	    out, "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>");
-	for (i = 0; (exp || ep) && i < 3; i++)
-		buf_appendf(out, "<mechanism>%s</mechanism>",
-		    scram_mech_name(order[i], 1));
-	for (i = 0; i < 3; i++)
-		buf_appendf(out, "<mechanism>%s</mechanism>",
-		    scram_mech_name(order[i], 0));
-	buf_append_str(out, "<mechanism>PLAIN</mechanism></mechanisms>");
+	for (i = 0; i < n; i++)
+		buf_appendf(out, "<mechanism>%s</mechanism>", mechs[i]);
+	buf_append_str(out, "</mechanisms>");
 	if (exp || ep) {
 		buf_append_str(
 		    out, "<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'>");
@@ -167,6 +179,27 @@ sasl_features(SSL *ssl, struct buf *out)
 			    "<channel-binding type='tls-server-end-point'/>");
 		buf_append_str(out, "</sasl-channel-binding>");
 	}
+}
+
+/*
+ * XEP-0474: server-first-message carries a hash of what sasl_features()
+ * offered on this connection, so a client can tell that nobody removed
+ * the -PLUS mechanisms or a channel-binding type on the way.
+ */
+static int
+ssdp_set(struct sasl *x)
+{
+	const char *mechs[8], *cbs[2];
+	size_t n = offered(x->cb.plus_offered, mechs), ncb = 0;
+	char v[96];
+
+	if (x->cb.exporter != NULL)
+		cbs[ncb++] = "tls-exporter";
+	if (x->cb.endpoint != NULL)
+		cbs[ncb++] = "tls-server-end-point";
+	if (scram_ssdp_value(x->hash, mechs, n, cbs, ncb, v, sizeof(v)) == -1)
+		return -1;
+	return scram_server_set_ssdp(x->scram, v);
 }
 
 struct sasl *
@@ -191,7 +224,8 @@ sasl_start(
 	if (x->plus && x->cb.exporter == NULL && x->cb.endpoint == NULL)
 		goto fail;
 	x->kind = SASL_SCRAM;
-	if ((x->scram = scram_server_new(x->hash, x->plus, &x->cb)) == NULL)
+	if ((x->scram = scram_server_new(x->hash, x->plus, &x->cb)) == NULL ||
+	    ssdp_set(x) == -1)
 		goto fail;
 	return x;
 fail:

@@ -31,6 +31,7 @@
 
 #define SNONCE_BYTES 24 /* random bytes in the server nonce (32 chars) */
 #define SNONCE_MAX 64 /* longest server nonce, incl. the test hook's */
+#define SSDP_MAX 88 /* base64 of a SHA-512 digest */
 #define FAKE_SALT_LEN 16 /* same length as the salts scram_make_cred draws */
 #define REAL_SALT_LEN 16
 #define CB_MAX 64 /* largest channel-binding data: a SHA-512 hash */
@@ -67,10 +68,69 @@ struct scram_server {
 	char *user; /* owned, NUL-terminated, decoded */
 	char *authzid; /* owned or NULL */
 	char snonce[SNONCE_MAX + 1]; /* fixed server nonce (tests), or "" */
+	char ssdp[SSDP_MAX + 1]; /* XEP-0474 h= value, or "" */
 
 	struct scram_cred cred; /* copy of the verifiers, or a fake one */
 	int fake; /* no such account: the proof must fail */
 };
+
+static int digest(
+    enum scram_hash h, const void *data, size_t len, unsigned char *out);
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Appends the names sorted, joined by 0x1E; -1 if one holds a separator. */
+static int
+ssdp_list(struct buf *b, const char *const *names, size_t n)
+{
+	const char **v;
+	size_t i;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return -1;
+	memcpy(v, names, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (i = 0; i < n && r == 0; i++) {
+		if (*v[i] == '\0' || strpbrk(v[i], "\x1e\x1f") != NULL)
+			r = -1;
+		else if ((i > 0 && buf_append(b, "\x1e", 1) == -1) ||
+		    buf_append_str(b, v[i]) == -1)
+			r = -1;
+	}
+	free(v);
+	return r;
+}
+
+int
+scram_ssdp_value(enum scram_hash h, const char *const *mechs, size_t nmechs,
+    const char *const *cbs, size_t ncbs, char *out, size_t cap)
+{
+	unsigned char d[SCRAM_MAX_KEY];
+	struct buf b = BUF_INIT;
+	int r = -1;
+
+	if (cap < 4 * ((scram_hash_len(h) + 2) / 3) + 1)
+		return -1;
+	if (ssdp_list(&b, mechs, nmechs) == -1 ||
+	    (ncbs > 0 &&
+	        (buf_append(&b, "\x1f", 1) == -1 ||
+	            ssdp_list(&b, cbs, ncbs) == -1)))
+		goto done;
+	if (digest(h, buf_ptr(&b), buf_size(&b), d) == -1)
+		goto done;
+	util_b64_encode(d, scram_hash_len(h), out);
+	r = 0;
+done:
+	buf_free(&b);
+	return r;
+}
 
 static const char *const mech_names[SCRAM_NHASH][2] = {
     {"SCRAM-SHA-1", "SCRAM-SHA-1-PLUS"},
@@ -310,6 +370,18 @@ scram_server_set_nonce(struct scram_server *s, const char *nonce, size_t n)
 			return -1;
 	memcpy(s->snonce, nonce, n);
 	s->snonce[n] = '\0';
+	return 0;
+}
+
+int
+scram_server_set_ssdp(struct scram_server *s, const char *value)
+{
+	size_t n = strlen(value);
+
+	if ((s->state != ST_FIRST && s->state != ST_CHALLENGE) || n == 0 ||
+	    n > SSDP_MAX || strchr(value, ',') != NULL)
+		return -1;
+	memcpy(s->ssdp, value, n + 1);
 	return 0;
 }
 
@@ -695,12 +767,15 @@ scram_server_challenge(struct scram_server *s, const struct scram_cred *cred,
 	cnonce = s->first_bare + s->cnonce_off;
 	cnonce_len = s->cnonce_len;
 
-	/* "r=" nonce ",s=" salt ",i=" iter; iter has at most 10 digits. */
-	len = 2 + cnonce_len + snonce_len + 3 + strlen(salt64) + 3 + 10 + 1;
+	/* "r=" nonce ",s=" salt ",i=" iter; iter has at most 10 digits;
+	 * then XEP-0474's ",h=" when set (part of AuthMessage, so a
+	 * tampered mechanism list makes the proofs disagree). */
+	len = 2 + cnonce_len + snonce_len + 3 + strlen(salt64) + 3 + 10 + 3 +
+	    strlen(s->ssdp) + 1;
 	if ((sf = malloc(len)) == NULL)
 		return fail(s, SCRAM_NOMEM);
-	w = snprintf(sf, len, "r=%.*s%s,s=%s,i=%u", (int)cnonce_len, cnonce,
-	    snonce, salt64, s->cred.iter);
+	w = snprintf(sf, len, "r=%.*s%s,s=%s,i=%u%s%s", (int)cnonce_len, cnonce,
+	    snonce, salt64, s->cred.iter, s->ssdp[0] ? ",h=" : "", s->ssdp);
 	if (w < 0 || (size_t)w >= len) {
 		free(sf);
 		return fail(s, SCRAM_NOMEM);

@@ -71,6 +71,20 @@ void scram_server_free(struct scram_server *s);
  */
 int scram_server_set_nonce(struct scram_server *s, const char *nonce, size_t n);
 
+/*
+ * XEP-0474 (SASL SCRAM downgrade protection): base64 of H(the sorted
+ * mechanism names joined by 0x1E, then 0x1F and the sorted channel-binding
+ * types joined by 0x1E; without types, the names alone), H being the hash
+ * of h. Written NUL-terminated into out[cap] (cap >= 89 fits SHA-512).
+ * 0, or -1 (a name holding a separator, too long, OOM).
+ */
+int scram_ssdp_value(enum scram_hash h, const char *const *mechs, size_t nmechs,
+    const char *const *cbs, size_t ncbs, char *out, size_t cap);
+/* Makes server-first-message carry ",h=" value (XEP-0474). value is
+ * copied (base64, at most 88 characters); call before the challenge.
+ * 0 or -1. */
+int scram_server_set_ssdp(struct scram_server *s, const char *value);
+
 enum scram_status {
 	SCRAM_OK = 0,
 	SCRAM_FAIL, /* <not-authorized/> */

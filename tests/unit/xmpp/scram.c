@@ -281,6 +281,58 @@ test_rfc7677_sha256(void **state)
 	    "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
 }
 
+/* XEP-0474 values, computed independently (Python hashlib) from the
+ * sorted lists joined by 0x1E, with 0x1F before the binding types. */
+static void
+test_ssdp_value(void **state)
+{
+	const char *mechs[] = {
+	    "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"};
+	const char *cbs[] = {"tls-server-end-point", "tls-exporter"};
+	const char *bad[] = {"SCRAM\x1eSHA-1"};
+	char v[96];
+
+	assert_int_equal(
+	    scram_ssdp_value(SCRAM_SHA256, mechs, 4, cbs, 2, v, sizeof(v)), 0);
+	assert_string_equal(v, "n1xb5ywFwgC0CeBi3yOR59+yoM7x2+FqqjQJOg7bmtA=");
+	/* Without channel binding: the names alone, no 0x1F. */
+	assert_int_equal(
+	    scram_ssdp_value(SCRAM_SHA1, mechs, 4, NULL, 0, v, sizeof(v)), 0);
+	assert_string_equal(v, "zTEfLjxJvGRDurzXdA4LIhJRAeM=");
+	assert_int_equal(
+	    scram_ssdp_value(SCRAM_SHA1, bad, 1, NULL, 0, v, sizeof(v)), -1);
+	assert_int_equal(
+	    scram_ssdp_value(SCRAM_SHA512, mechs, 4, NULL, 0, v, 20), -1);
+}
+
+/* The value rides in server-first-message, so it is in AuthMessage. */
+static void
+test_ssdp_in_server_first(void **state)
+{
+	struct scram_cb cb = {0};
+	struct scram_server *s = scram_server_new(SCRAM_SHA256, 0, &cb);
+	struct buf out = BUF_INIT;
+	unsigned char key[32] = {0};
+	const char *sf;
+
+	assert_non_null(s);
+	assert_int_equal(scram_server_set_ssdp(s, "a,b"), -1);
+	assert_int_equal(scram_server_set_ssdp(s, "QUJD"), 0);
+	assert_int_equal(scram_server_set_nonce(s, "SNONCE", 6), 0);
+	assert_int_equal(
+	    scram_server_first(s, "n,,n=user,r=CNONCE", 18), SCRAM_OK);
+	assert_int_equal(
+	    scram_server_challenge(s, NULL, key, sizeof(key), 4096, &out),
+	    SCRAM_OK);
+	assert_int_equal(buf_append(&out, "", 1), 0);
+	sf = buf_ptr(&out);
+	assert_non_null(strstr(sf, "r=CNONCESNONCE,s="));
+	assert_non_null(strstr(sf, ",i=4096,h=QUJD"));
+	assert_int_equal(scram_server_set_ssdp(s, "QUJD"), -1);
+	buf_free(&out);
+	scram_server_free(s);
+}
+
 static void
 test_sha512_roundtrip(void **state)
 {
@@ -818,6 +870,8 @@ main(void)
 	    cmocka_unit_test(test_mech_names),
 	    cmocka_unit_test(test_rfc5802_sha1),
 	    cmocka_unit_test(test_rfc7677_sha256),
+	    cmocka_unit_test(test_ssdp_value),
+	    cmocka_unit_test(test_ssdp_in_server_first),
 	    cmocka_unit_test(test_sha512_roundtrip),
 	    cmocka_unit_test(test_make_cred),
 	    cmocka_unit_test(test_wrong_proof),
