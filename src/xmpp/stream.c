@@ -349,6 +349,8 @@ stream_detach(struct stream *s)
 {
 	s->state = ST_DETACHED;
 	s->session->detached = 1;
+	/* Armed first: a queue that overflows below ends it sooner. */
+	timer_set(server.loop, &s->timer, (uint64_t)s->sm->max * 1000);
 	/* What was held for an inactive client joins the queue, to be
 	 * written on resumption. */
 	csi_flush(s);
@@ -357,7 +359,6 @@ stream_detach(struct stream *s)
 	s->sasl = NULL;
 	xml_parser_free(s->parser);
 	s->parser = NULL;
-	timer_set(server.loop, &s->timer, (uint64_t)s->sm->max * 1000);
 	log_info("event=session_detached stream=%s", s->id);
 }
 
