@@ -5,6 +5,8 @@
 #include "xmpp/modules.h"
 
 #include "xmpp/disco.h"
+#include "xmpp/avatar.h"
+#include "xmpp/bookmarks.h"
 #include "xmpp/blocking.h"
 #include "xmpp/carbons.h"
 #include "xmpp/caps.h"
@@ -56,4 +58,6 @@ modules_init(void)
 	push_module_init();
 	caps_module_init();
 	pep_module_init();
+	bookmarks_module_init();
+	avatar_module_init();
 }

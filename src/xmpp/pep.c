@@ -122,7 +122,7 @@ struct node {
 };
 
 enum svc_state { S_LOADING = 0, S_READY, S_FAILED };
-enum op_kind { OP_IQ = 0, OP_LAST };
+enum op_kind { OP_IQ = 0, OP_LAST, OP_CALL };
 
 struct op {
 	enum op_kind kind;
@@ -130,6 +130,8 @@ struct op {
 	struct iq_req *req; /* OP_IQ: owns the op (in req->a) */
 	char *target; /* OP_LAST: full JID (owned) */
 	int own; /* OP_LAST: the owner's own session */
+	pep_job_fn fn; /* OP_CALL, with arg */
+	void *arg;
 	struct op *next;
 };
 
@@ -144,6 +146,18 @@ struct svc {
 };
 
 static struct hash *svcs; /* bare → struct svc */
+
+struct pep_ctx {
+	struct svc *v;
+	struct arena *a;
+};
+
+#define HOOKS_MAX 8
+static struct {
+	const char *node;
+	pep_change_fn fn;
+} hooks[HOOKS_MAX];
+static size_t nhooks;
 
 static void svc_run(struct svc *v);
 
@@ -838,6 +852,18 @@ notify_items(struct svc *v, struct node *n, struct arena *a)
 	notify(v, n, m, a);
 }
 
+/* Tells the modules that mirror node `name` that the owner changed it. */
+static void
+changed(struct svc *v, struct arena *a, const char *name)
+{
+	struct pep_ctx c = {v, a};
+	size_t i;
+
+	for (i = 0; i < nhooks; i++)
+		if (strcmp(hooks[i].node, name) == 0)
+			hooks[i].fn(&c, name);
+}
+
 /* The last item of n to session s, if n has one. */
 static void
 send_last(struct svc *v, struct node *n, struct session *s, struct arena *a)
@@ -1006,6 +1032,7 @@ do_publish(struct iq_req *req, struct svc *v, const struct xml_node *ps,
 	xml_set_attr(req->a, ri, "id", id);
 	iq_reply(req, res);
 	notify_items(v, n, req->a);
+	changed(v, req->a, name);
 }
 
 static void
@@ -1035,14 +1062,14 @@ do_retract(struct iq_req *req, struct svc *v, const struct xml_node *el)
 	iq_reply(req, NULL);
 	if (nt != NULL ? (strcmp(nt, "1") == 0 || strcmp(nt, "true") == 0)
 	               : n->cfg.notify_retract) {
-		if ((m = event_msg(req->a, v, &ev)) == NULL ||
-		    (its = xml_add(req->a, ev, NS_EVENT, "items")) == NULL ||
-		    xml_set_attr(req->a, its, "node", n->name) == -1 ||
-		    (r = xml_add(req->a, its, NS_EVENT, "retract")) == NULL ||
-		    xml_set_attr(req->a, r, "id", id) == -1)
-			return;
-		notify(v, n, m, req->a);
+		if ((m = event_msg(req->a, v, &ev)) != NULL &&
+		    (its = xml_add(req->a, ev, NS_EVENT, "items")) != NULL &&
+		    xml_set_attr(req->a, its, "node", n->name) == 0 &&
+		    (r = xml_add(req->a, its, NS_EVENT, "retract")) != NULL &&
+		    xml_set_attr(req->a, r, "id", id) == 0)
+			notify(v, n, m, req->a);
 	}
+	changed(v, req->a, n->name);
 }
 
 static void
@@ -1222,9 +1249,11 @@ do_owner(struct iq_req *req, struct svc *v, const struct xml_node *el)
 	struct node *n;
 	struct cfg cfg;
 	size_t i;
+	char *name;
 
 	if ((n = find_node(req, v, xml_attr(el, "node"))) == NULL)
 		return;
+	name = n->name;
 	if (strcmp(el->name, "configure") == 0 && !req->set) {
 		res = xml_new(req->a, NS_OWNER, "pubsub");
 		c = xml_add(req->a, res, NS_OWNER, "configure");
@@ -1270,7 +1299,10 @@ do_owner(struct iq_req *req, struct svc *v, const struct xml_node *el)
 		    (d = xml_add(req->a, ev, NS_EVENT, "delete")) &&
 		    xml_set_attr(req->a, d, "node", n->name) == 0)
 			notify(v, n, m, req->a);
+		name = arena_strdup(req->a, n->name);
 		node_erase(v, req->a, n);
+		if (name != NULL)
+			changed(v, req->a, name);
 	} else if (strcmp(el->name, "purge") == 0 && req->set) {
 		while (n->nitems > 0) {
 			item_unstore(v, req->a, n, n->items[0].id);
@@ -1281,6 +1313,7 @@ do_owner(struct iq_req *req, struct svc *v, const struct xml_node *el)
 		    (d = xml_add(req->a, ev, NS_EVENT, "purge")) &&
 		    xml_set_attr(req->a, d, "node", n->name) == 0)
 			notify(v, n, m, req->a);
+		changed(v, req->a, name);
 	} else {
 		pep_error(req, "cancel", "feature-not-implemented",
 		    "unsupported", NULL);
@@ -1407,6 +1440,31 @@ last_items(struct svc *v, const char *target)
 	arena_free(a);
 }
 
+/* An OP_CALL: the job with a context while the service is usable. */
+static void
+call(struct svc *v, struct op *op)
+{
+	struct pep_ctx c = {v, NULL};
+
+	if (v->state == S_READY && (c.a = arena_new(4096)) != NULL) {
+		op->fn(&c, op->arg);
+		arena_free(c.a);
+	} else {
+		op->fn(NULL, op->arg);
+	}
+}
+
+static void
+op_free(struct op *op)
+{
+	if (op->kind == OP_IQ) {
+		iq_req_free(op->req); /* op is in its arena */
+		return;
+	}
+	free(op->target);
+	free(op);
+}
+
 /* The head operation, inside its roster job. */
 static void
 op_run(void *arg)
@@ -1414,19 +1472,19 @@ op_run(void *arg)
 	struct op *op = arg;
 	struct svc *v = op->svc;
 
-	if (op->kind == OP_IQ) {
+	if (op->kind == OP_IQ)
 		handle(op->req, v);
-		iq_req_free(op->req);
-	} else {
+	else if (op->kind == OP_CALL)
+		call(v, op);
+	else
 		last_items(v, op->target);
-		free(op->target);
-		free(op);
-	}
-	v->head = v->head->next;
+	/* Unlinked before it is freed: an OP_IQ lives in its request. */
+	v->head = op->next;
 	if (v->head == NULL)
 		v->tail = NULL;
 	v->nops--;
 	v->running = 0;
+	op_free(op);
 	svc_run(v);
 }
 
@@ -1440,19 +1498,17 @@ svc_run(struct svc *v)
 		if (roster_job(v->bare, NULL, op_run, op) == 0)
 			return;
 		/* Out of memory: the operation goes without roster. */
-		if (op->kind == OP_IQ) {
+		if (op->kind == OP_IQ)
 			pep_error(op->req, "wait", "internal-server-error",
 			    NULL, NULL);
-			iq_req_free(op->req);
-		} else {
-			free(op->target);
-			free(op);
-		}
+		else if (op->kind == OP_CALL)
+			op->fn(NULL, op->arg);
 		v->head = op->next;
 		if (v->head == NULL)
 			v->tail = NULL;
 		v->nops--;
 		v->running = 0;
+		op_free(op);
 	}
 	if (v->head == NULL)
 		svc_maybe_free(v);
@@ -1553,6 +1609,153 @@ pep_account_free(struct account *a)
 		hash_del(svcs, v->bare);
 		svc_free(v);
 	}
+}
+
+/* --- the interface for modules that mirror nodes (pep.h) --- */
+
+void
+pep_on_change(const char *node, pep_change_fn fn)
+{
+	if (nhooks == HOOKS_MAX)
+		fatal("pep: too many change hooks");
+	hooks[nhooks].node = node;
+	hooks[nhooks].fn = fn;
+	nhooks++;
+}
+
+int
+pep_job(const char *host, const char *user, pep_job_fn fn, void *arg)
+{
+	struct svc *v;
+	struct op *op;
+
+	if ((v = svc_get(host, user)) == NULL)
+		return -1;
+	if ((op = calloc(1, sizeof(*op))) == NULL) {
+		svc_maybe_free(v);
+		return -1;
+	}
+	op->kind = OP_CALL;
+	op->fn = fn;
+	op->arg = arg;
+	if (enqueue(v, op) == -1) {
+		free(op);
+		svc_maybe_free(v);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+pep_ctx_host(const struct pep_ctx *c)
+{
+	return c->v->host;
+}
+
+const char *
+pep_ctx_user(const struct pep_ctx *c)
+{
+	return c->v->user;
+}
+
+struct arena *
+pep_ctx_arena(const struct pep_ctx *c)
+{
+	return c->a;
+}
+
+struct xml_node *
+pep_ctx_items(struct pep_ctx *c, const char *node)
+{
+	struct node *n = hash_get(c->v->nodes, node);
+	struct xml_node *ps, *its;
+
+	if ((ps = xml_new(c->a, NS_PUBSUB, "pubsub")) == NULL)
+		return NULL;
+	if (n != NULL)
+		return items_el(c->a, ps, NS_PUBSUB, n, 0);
+	if ((its = xml_add(c->a, ps, NS_PUBSUB, "items")) == NULL ||
+	    xml_set_attr(c->a, its, "node", node) == -1)
+		return NULL;
+	return its;
+}
+
+int
+pep_ctx_publish(struct pep_ctx *c, const char *node, const char *id,
+    const struct xml_node *payload, const char *const *opts)
+{
+	struct svc *v = c->v;
+	struct node *n = hash_get(v->nodes, node);
+	struct xml_node *item, *copy;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	if (!valid_name(node, NODE_NAME_MAX) || !valid_name(id, ITEM_ID_MAX))
+		return -1;
+	if ((item = xml_new(c->a, NS_PUBSUB, "item")) == NULL ||
+	    xml_set_attr(c->a, item, "id", id) == -1 ||
+	    (copy = xml_copy(c->a, payload)) == NULL)
+		return -1;
+	xml_append(item, copy);
+	if (xml_serialize(item, XML_NS_CLIENT, &b) == -1 ||
+	    buf_size(&b) > server.conf->limits.pep_item_bytes)
+		goto fail;
+	if (n == NULL) {
+		if (hash_count(v->nodes) >= server.conf->limits.pep_nodes ||
+		    (n = node_new(node)) == NULL)
+			goto fail;
+		for (i = 0;
+		     opts != NULL && opts[i] != NULL && opts[i + 1] != NULL;
+		     i += 2)
+			(void)cfg_set(&n->cfg, opts[i], opts[i + 1]);
+		if (hash_put(v->nodes, n->name, n) == -1) {
+			node_free(n);
+			goto fail;
+		}
+		node_store(v, n);
+	}
+	for (i = 0; i < n->nitems; i++) {
+		if (strcmp(n->items[i].id, id) == 0) {
+			item_drop(n, i);
+			break;
+		}
+	}
+	if (item_add(n, id, buf_ptr(&b), buf_size(&b), v->seq++) == -1)
+		goto fail;
+	buf_free(&b);
+	item_store(v, c->a, n, &n->items[n->nitems - 1]);
+	trim(v, c->a, n);
+	notify_items(v, n, c->a);
+	return 0;
+fail:
+	buf_free(&b);
+	return -1;
+}
+
+int
+pep_ctx_retract(struct pep_ctx *c, const char *node, const char *id)
+{
+	struct svc *v = c->v;
+	struct node *n = hash_get(v->nodes, node);
+	struct xml_node *m, *ev, *its, *r;
+	size_t i;
+
+	if (n == NULL)
+		return -1;
+	for (i = 0; i < n->nitems; i++)
+		if (strcmp(n->items[i].id, id) == 0)
+			break;
+	if (i == n->nitems)
+		return -1;
+	item_unstore(v, c->a, n, id);
+	item_drop(n, i);
+	if (n->cfg.notify_retract && (m = event_msg(c->a, v, &ev)) != NULL &&
+	    (its = xml_add(c->a, ev, NS_EVENT, "items")) != NULL &&
+	    xml_set_attr(c->a, its, "node", n->name) == 0 &&
+	    (r = xml_add(c->a, its, NS_EVENT, "retract")) != NULL &&
+	    xml_set_attr(c->a, r, "id", id) == 0)
+		notify(v, n, m, c->a);
+	return 0;
 }
 
 void

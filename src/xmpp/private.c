@@ -18,6 +18,11 @@
  * Invariant: a queue's head is the one request of that account with a
  * store operation in flight; it leaves the queue when that operation's
  * answer has been sent, and the next one starts.
+ *
+ * Other modules keeping a copy of an element in step (bookmarks.h) learn
+ * of the account's own sets through private_on_set and write through
+ * private_put, which takes the same queue and calls no hook, so two
+ * mirrors cannot feed each other forever.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +31,13 @@
 #include "core/buf.h"
 #include "core/conf.h"
 #include "core/hash.h"
+#include "core/log.h"
 #include "store/store.h"
 #include "xml/xml.h"
 #include "xmpp/disco.h"
 #include "xmpp/iq.h"
 #include "xmpp/modules.h"
+#include "xmpp/private.h"
 #include "xmpp/server.h"
 #include "xmpp/session.h"
 
@@ -50,9 +57,12 @@ static const struct store_def private_store = {
 
 struct queue;
 
-/* One request; lives in the request's arena. */
+/* One request; lives in the request's arena (or, from private_put, in
+ * an arena of its own). */
 struct op {
-	struct iq_req *req;
+	struct iq_req *req; /* NULL: from private_put */
+	struct arena *own; /* private_put: owned, holds op */
+	const char *host, *user;
 	struct queue *q;
 	const struct xml_node *el; /* the element named (get) or sent (set) */
 	const char *key; /* "{ns}name" */
@@ -70,6 +80,13 @@ struct queue {
 
 static struct hash *queues; /* bare JID → struct queue; NULL when none */
 
+#define HOOKS_MAX 4
+static struct {
+	const char *key; /* "{ns}name" */
+	private_set_fn fn;
+} hooks[HOOKS_MAX];
+static size_t nhooks;
+
 static void run(struct queue *q);
 
 /* Ends the head request (its answer was sent) and starts the next. */
@@ -82,7 +99,10 @@ finish(struct op *op)
 	if (q->head == NULL)
 		q->tail = NULL;
 	q->n--;
-	iq_req_free(op->req); /* op is gone with it */
+	if (op->req != NULL)
+		iq_req_free(op->req); /* op is gone with it */
+	else
+		arena_free(op->own);
 	if (q->head != NULL) {
 		run(q);
 		return;
@@ -99,7 +119,8 @@ finish(struct op *op)
 static void
 fail(struct op *op)
 {
-	iq_error(op->req, "wait", "internal-server-error", NULL);
+	if (op->req != NULL)
+		iq_error(op->req, "wait", "internal-server-error", NULL);
 	finish(op);
 }
 
@@ -141,12 +162,20 @@ stored(void *arg, const struct store_res *r)
 {
 	struct op *op = arg;
 
+	size_t i;
+
 	/* NOTFOUND: a delete of what was not there. */
 	if (r->status != STORE_OK && r->status != STORE_NOTFOUND) {
 		fail(op);
 		return;
 	}
-	iq_reply(op->req, NULL);
+	if (op->req != NULL) {
+		iq_reply(op->req, NULL);
+		for (i = 0; i < nhooks; i++)
+			if (strcmp(hooks[i].key, op->key) == 0)
+				hooks[i].fn(op->host, op->user,
+				    op->value != NULL ? op->el : NULL);
+	}
 	finish(op);
 }
 
@@ -169,14 +198,15 @@ listed(void *arg, const struct store_res *r)
 	if (total > server.conf->limits.private_bytes) {
 		/* As for vCards: a limit the client can only meet by storing
 		 * less, so <not-acceptable/>, not a wait-and-retry
-		 * <resource-constraint/>. */
-		iq_error(
-		    req, "modify", "not-acceptable", "private storage is full");
+		 * <resource-constraint/>. A copy kept in step is not made. */
+		if (req != NULL)
+			iq_error(req, "modify", "not-acceptable",
+			    "private storage is full");
 		finish(op);
 		return;
 	}
-	if (store_map_put(server.store, PRIVATE_STORE, req->to.domain,
-	        req->to.local, op->key, op->value, op->len, stored, op) == NULL)
+	if (store_map_put(server.store, PRIVATE_STORE, op->host, op->user,
+	        op->key, op->value, op->len, stored, op) == NULL)
 		fail(op);
 }
 
@@ -187,15 +217,15 @@ run(struct queue *q)
 	struct iq_req *req = op->req;
 	struct store_req *sr;
 
-	if (!req->set)
-		sr = store_map_get(server.store, PRIVATE_STORE, req->to.domain,
-		    req->to.local, op->key, got, op);
+	if (req != NULL && !req->set)
+		sr = store_map_get(server.store, PRIVATE_STORE, op->host,
+		    op->user, op->key, got, op);
 	else if (op->value == NULL)
-		sr = store_map_del(server.store, PRIVATE_STORE, req->to.domain,
-		    req->to.local, op->key, stored, op);
+		sr = store_map_del(server.store, PRIVATE_STORE, op->host,
+		    op->user, op->key, stored, op);
 	else
-		sr = store_map_list(server.store, PRIVATE_STORE, req->to.domain,
-		    req->to.local, listed, op);
+		sr = store_map_list(server.store, PRIVATE_STORE, op->host,
+		    op->user, listed, op);
 	if (sr == NULL)
 		fail(op);
 }
@@ -285,6 +315,8 @@ private_iq(struct iq_req *req)
 		return IQ_DONE;
 	}
 	op->req = req;
+	op->host = req->to.domain;
+	op->user = req->to.local;
 	op->el = el;
 	/* An element with nothing in it is what a get of nothing returns:
 	 * storing it would keep nothing of use, so it deletes the key. */
@@ -309,6 +341,50 @@ private_iq(struct iq_req *req)
 		return IQ_DONE;
 	}
 	return IQ_ASYNC;
+}
+
+void
+private_on_set(const char *key, private_set_fn fn)
+{
+	if (nhooks == HOOKS_MAX)
+		fatal("private: too many hooks");
+	hooks[nhooks].key = key;
+	hooks[nhooks].fn = fn;
+	nhooks++;
+}
+
+int
+private_put(const char *host, const char *user, const struct xml_node *el)
+{
+	struct arena *a;
+	struct op *op;
+	struct buf b = BUF_INIT;
+	char *bare;
+
+	if ((a = arena_new(1024)) == NULL)
+		return -1;
+	if ((op = arena_zalloc(a, sizeof(*op))) == NULL ||
+	    (op->host = arena_strdup(a, host)) == NULL ||
+	    (op->user = arena_strdup(a, user)) == NULL ||
+	    (op->key = arena_printf(a, "{%s}%s", el->ns, el->name)) == NULL ||
+	    (bare = arena_printf(a, "%s@%s", user, host)) == NULL)
+		goto fail;
+	op->own = a;
+	if (el->children != NULL || el->attrs != NULL) {
+		if (xml_serialize(el, XML_NS_CLIENT, &b) == -1 ||
+		    (op->value = arena_strndup(a, buf_ptr(&b), buf_size(&b))) ==
+		        NULL)
+			goto fail;
+		op->len = buf_size(&b);
+		buf_free(&b);
+	}
+	if (enqueue(op, bare) == -1)
+		goto fail;
+	return 0;
+fail:
+	buf_free(&b);
+	arena_free(a);
+	return -1;
 }
 
 void

@@ -16,12 +16,19 @@
  *
  * The server's own domain has no vCard: a get answers an empty one (so
  * the feature it advertises answers), a set is <forbidden/>.
+ *
+ * The avatar module (avatar.h) hears of every set through vcard_on_set
+ * and changes the PHOTO alone through vcard_set_photo, a read and a
+ * write that call no hook. A client set that lands between that read
+ * and write loses to it; the window is one store round trip.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/conf.h"
+#include "core/log.h"
 #include "store/store.h"
 #include "xml/xml.h"
 #include "xmpp/disco.h"
@@ -29,6 +36,7 @@
 #include "xmpp/modules.h"
 #include "xmpp/server.h"
 #include "xmpp/session.h"
+#include "xmpp/vcard.h"
 
 #define NS_VCARD "vcard-temp"
 #define VCARD_STORE "vcard"
@@ -42,6 +50,10 @@ static const struct store_def vcard_store = {
             "may read them",
     .sealed = 0, /* published on purpose (PRIVACY.md) */
 };
+
+#define HOOKS_MAX 4
+static vcard_set_fn hooks[HOOKS_MAX];
+static size_t nhooks;
 
 static void
 reply_empty(struct iq_req *req)
@@ -83,11 +95,15 @@ static void
 vcard_stored(void *arg, const struct store_res *r)
 {
 	struct iq_req *req = arg;
+	size_t i;
 
-	if (r->status == STORE_OK || r->status == STORE_NOTFOUND)
+	if (r->status == STORE_OK || r->status == STORE_NOTFOUND) {
 		iq_reply(req, NULL); /* NOTFOUND: deleted what was not there */
-	else
+		for (i = 0; i < nhooks; i++)
+			hooks[i](req->to.domain, req->to.local, req->payload);
+	} else {
 		iq_error(req, "wait", "internal-server-error", NULL);
+	}
 	iq_req_free(req);
 }
 
@@ -183,6 +199,105 @@ vcard_iq(struct iq_req *req)
 		return IQ_DONE;
 	}
 	return IQ_ASYNC;
+}
+
+/* A PHOTO change (vcard_set_photo) waiting for the vCard it edits. */
+struct photo {
+	char *host, *user, *type, *b64; /* owned; type NULL: remove */
+};
+
+static void
+photo_free(struct photo *p)
+{
+	if (p == NULL)
+		return;
+	free(p->host);
+	free(p->user);
+	free(p->type);
+	free(p->b64);
+	free(p);
+}
+
+static void
+photo_loaded(void *arg, const struct store_res *r)
+{
+	struct photo *p = arg;
+	struct xml_limits lim;
+	struct arena *a;
+	struct xml_node *v = NULL, *c, *next, *ph;
+	struct buf b = BUF_INIT;
+
+	if ((r->status != STORE_OK && r->status != STORE_NOTFOUND) ||
+	    (a = arena_new(4096)) == NULL) {
+		photo_free(p);
+		return;
+	}
+	if (r->status == STORE_OK) {
+		memset(&lim, 0, sizeof(lim));
+		lim.stanza_bytes = server.conf->limits.stanza_bytes;
+		lim.depth = server.conf->limits.depth;
+		lim.attrs = server.conf->limits.attrs;
+		v = xml_parse_element(a, r->value, r->value_len, &lim);
+	} else {
+		v = xml_new(a, NS_VCARD, "vCard");
+	}
+	if (v == NULL)
+		goto done;
+	for (c = xml_child(v, NS_VCARD, "PHOTO"); c != NULL; c = next) {
+		next = xml_next(c, NS_VCARD, "PHOTO");
+		xml_remove(c);
+	}
+	if (p->type != NULL &&
+	    ((ph = xml_add(a, v, NS_VCARD, "PHOTO")) == NULL ||
+	        xml_add_text(a, xml_add(a, ph, NS_VCARD, "TYPE"), p->type,
+	            strlen(p->type)) == -1 ||
+	        xml_add_text(a, xml_add(a, ph, NS_VCARD, "BINVAL"), p->b64,
+	            strlen(p->b64)) == -1))
+		goto done;
+	if (xml_child(v, NULL, NULL) == NULL) {
+		store_map_del(server.store, VCARD_STORE, p->host, p->user, "",
+		    NULL, NULL);
+		goto done;
+	}
+	if (xml_serialize(v, XML_NS_CLIENT, &b) == 0 &&
+	    buf_size(&b) <= server.conf->limits.vcard_bytes)
+		store_map_put(server.store, VCARD_STORE, p->host, p->user, "",
+		    buf_ptr(&b), buf_size(&b), NULL, NULL);
+done:
+	buf_free(&b);
+	arena_free(a);
+	photo_free(p);
+}
+
+void
+vcard_on_set(vcard_set_fn fn)
+{
+	if (nhooks == HOOKS_MAX)
+		fatal("vcard: too many hooks");
+	hooks[nhooks++] = fn;
+}
+
+int
+vcard_set_photo(
+    const char *host, const char *user, const char *type, const char *b64)
+{
+	struct photo *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->host = strdup(host)) == NULL ||
+	    (p->user = strdup(user)) == NULL ||
+	    (type != NULL &&
+	        ((p->type = strdup(type)) == NULL ||
+	            (p->b64 = strdup(b64)) == NULL))) {
+		photo_free(p);
+		return -1;
+	}
+	if (store_map_get(server.store, VCARD_STORE, host, user, "",
+	        photo_loaded, p) == NULL) {
+		photo_free(p);
+		return -1;
+	}
+	return 0;
 }
 
 void
