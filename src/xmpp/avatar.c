@@ -25,6 +25,7 @@
 
 #include <openssl/evp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,10 @@
 #include "xmpp/disco.h"
 #include "xmpp/iq.h"
 #include "xmpp/pep.h"
+#include "xmpp/router.h"
+#include "xmpp/server.h"
+#include "xmpp/session.h"
+#include "store/store.h"
 #include "xmpp/vcard.h"
 
 #define NS_META "urn:xmpp:avatar:metadata"
@@ -42,6 +47,8 @@
 #define NS_VCARD "vcard-temp"
 #define NS_PUBSUB "http://jabber.org/protocol/pubsub"
 #define NS_CONVERSION "urn:xmpp:pep-vcard-conversion:0"
+
+static void photo_hash_set(const char *host, const char *user, const char *hex);
 
 /* s without whitespace (base64 in vCards is often folded), in a. */
 static char *
@@ -101,10 +108,13 @@ pep_changed(struct pep_ctx *c, const char *node)
 	meta = last_payload(c, NS_META, NS_META, "metadata", NULL);
 	if (meta == NULL || xml_child(meta, NS_META, "info") == NULL) {
 		/* Avatar withdrawn; a change of data alone says nothing. */
-		if (strcmp(node, NS_META) == 0 &&
-		    vcard_set_photo(
+		if (strcmp(node, NS_META) != 0)
+			return;
+		if (vcard_set_photo(
 		        pep_ctx_host(c), pep_ctx_user(c), NULL, NULL) == -1)
 			log_info("event=avatar_copy_failed form=vcard");
+		else
+			photo_hash_set(pep_ctx_host(c), pep_ctx_user(c), "");
 		return;
 	}
 	for (info = xml_child(meta, NS_META, "info"); info;
@@ -119,6 +129,9 @@ pep_changed(struct pep_ctx *c, const char *node)
 		if (vcard_set_photo(
 		        pep_ctx_host(c), pep_ctx_user(c), type, b64) == -1)
 			log_info("event=avatar_copy_failed form=vcard");
+		else
+			photo_hash_set(pep_ctx_host(c), pep_ctx_user(c),
+			    xml_attr(info, "id"));
 		return;
 	}
 }
@@ -231,29 +244,67 @@ done:
 }
 
 /* The account set its vCard. */
+/*
+ * The PHOTO of vCard v: its base64 (in a), its bytes (malloc'd, *img) and
+ * the SHA-1 hex of the bytes. 1 if there is a photo, 0 if none, -1 on
+ * failure.
+ */
+static int
+decode_photo(struct arena *a, const struct xml_node *v, const char **b64,
+    unsigned char **img, long *n, char hex[41])
+{
+	const struct xml_node *ph = xml_child(v, NS_VCARD, "PHOTO"), *el;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	size_t cap;
+
+	*img = NULL;
+	if (ph == NULL || (el = xml_child(ph, NS_VCARD, "BINVAL")) == NULL)
+		return 0;
+	if ((*b64 = xml_text(a, el)) == NULL ||
+	    (*b64 = squeeze(a, *b64)) == NULL)
+		return -1;
+	if (**b64 == '\0')
+		return 0;
+	cap = strlen(*b64) / 4 * 3 + 3;
+	if ((*img = malloc(cap)) == NULL ||
+	    (*n = util_b64_decode(*b64, strlen(*b64), *img, cap)) <= 0 ||
+	    EVP_Digest(*img, (size_t)*n, md, &mdlen, EVP_sha1(), NULL) != 1) {
+		free(*img);
+		*img = NULL;
+		return -1;
+	}
+	util_hex(md, mdlen, hex);
+	return 1;
+}
+
+static void photo_hash_set(const char *host, const char *user, const char *hex);
+
 static void
 vcard_changed(const char *host, const char *user, const struct xml_node *v)
 {
 	const struct xml_node *ph = xml_child(v, NS_VCARD, "PHOTO"), *el;
 	struct arena *a;
 	struct job *j = NULL;
-	unsigned char *img = NULL, md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen;
+	unsigned char *img = NULL;
 	const char *b64, *type = NULL, *sniffed;
+	char hex[41];
 	long n;
+	int r;
 
-	if (ph == NULL || (el = xml_child(ph, NS_VCARD, "BINVAL")) == NULL ||
-	    (a = arena_new(1024)) == NULL)
+	if ((a = arena_new(1024)) == NULL)
 		return;
-	if ((b64 = xml_text(a, el)) == NULL ||
-	    (b64 = squeeze(a, b64)) == NULL || *b64 == '\0' ||
-	    (img = malloc(strlen(b64) / 4 * 3 + 3)) == NULL ||
-	    (n = util_b64_decode(
-	         b64, strlen(b64), img, strlen(b64) / 4 * 3 + 3)) <= 0 ||
-	    (j = calloc(1, sizeof(*j))) == NULL ||
-	    EVP_Digest(img, (size_t)n, md, &mdlen, EVP_sha1(), NULL) != 1)
+	r = decode_photo(a, v, &b64, &img, &n, hex);
+	if (r == 0 && ph != NULL) /* an emptied PHOTO: no avatar */
+		photo_hash_set(host, user, "");
+	if (r <= 0) {
+		arena_free(a);
+		return;
+	}
+	photo_hash_set(host, user, hex);
+	if ((j = calloc(1, sizeof(*j))) == NULL)
 		goto fail;
-	util_hex(md, mdlen, j->id);
+	memcpy(j->id, hex, sizeof(j->id));
 	j->bytes = (size_t)n;
 	sniffed = sniff(img, (size_t)n, &j->w, &j->h);
 	if ((el = xml_child(ph, NS_VCARD, "TYPE")) != NULL)
@@ -275,9 +326,141 @@ fail:
 	arena_free(a);
 }
 
+/* --- XEP-0153: the photo hash in the account's presence --- */
+
+/*
+ * Per online account: the SHA-1 of its vCard photo, "" for none, or
+ * unknown until the vCard has been read after the first bind. Clients
+ * that add their own vcard-temp:x:update are left alone; for the others
+ * the server adds it (XEP-0398 §4), so contacts on old clients see the
+ * avatar change. Memory only.
+ */
+struct photo_state {
+	int known;
+	char hex[41];
+};
+
+static int photo_slot = -1;
+
+static struct photo_state *
+photo_state(const char *host, const char *user)
+{
+	char bare[2 * JID_PART_MAX + 2];
+	struct account *acct;
+
+	if (photo_slot < 0)
+		return NULL;
+	snprintf(bare, sizeof(bare), "%s@%s", user, host);
+	acct = session_account(bare);
+	return acct != NULL ? acct->slot[photo_slot] : NULL;
+}
+
+static void
+photo_hash_set(const char *host, const char *user, const char *hex)
+{
+	struct photo_state *ps = photo_state(host, user);
+
+	if (ps == NULL || hex == NULL || strlen(hex) >= sizeof(ps->hex))
+		return;
+	strcpy(ps->hex, hex);
+	ps->known = 1;
+}
+
+struct photo_read {
+	char *host, *user; /* owned */
+};
+
+static void
+photo_read_done(void *arg, const struct store_res *r)
+{
+	struct photo_read *pr = arg;
+	struct photo_state *ps = photo_state(pr->host, pr->user);
+	struct arena *a = NULL;
+	struct xml_node *v;
+	unsigned char *img = NULL;
+	const char *b64;
+	char hex[41] = "";
+	long n;
+
+	if (ps != NULL && !ps->known) {
+		if (r->status == STORE_OK && (a = arena_new(1024)) != NULL &&
+		    (v = xml_parse_element(a, r->value, r->value_len, NULL)) !=
+		        NULL &&
+		    decode_photo(a, v, &b64, &img, &n, hex) >= 0)
+			photo_hash_set(pr->host, pr->user, hex);
+		else if (r->status == STORE_NOTFOUND)
+			photo_hash_set(pr->host, pr->user, "");
+	}
+	free(img);
+	arena_free(a);
+	free(pr->host);
+	free(pr->user);
+	free(pr);
+}
+
+static void
+photo_bind(struct session *s)
+{
+	struct account *acct = s->acct;
+	struct photo_read *pr;
+
+	if (acct->slot[photo_slot] != NULL)
+		return;
+	if ((acct->slot[photo_slot] = calloc(1, sizeof(struct photo_state))) ==
+	    NULL)
+		return;
+	if ((pr = calloc(1, sizeof(*pr))) == NULL ||
+	    (pr->host = strdup(acct->jid.domain)) == NULL ||
+	    (pr->user = strdup(acct->jid.local)) == NULL ||
+	    store_map_get(server.store, "vcard", pr->host, pr->user, "",
+	        photo_read_done, pr) == NULL) {
+		if (pr != NULL) {
+			free(pr->host);
+			free(pr->user);
+		}
+		free(pr);
+	}
+}
+
+static void
+photo_account_free(struct account *acct)
+{
+	free(acct->slot[photo_slot]);
+	acct->slot[photo_slot] = NULL;
+}
+
+#define NS_UPDATE "vcard-temp:x:update"
+
+/* Adds <x xmlns='vcard-temp:x:update'> to broadcast available presence
+ * that has none; <photo/> only once the hash is known. */
+static enum router_verdict
+photo_presence(struct session *from, struct xml_node *st, struct arena *a,
+    const struct jid *to)
+{
+	struct photo_state *ps;
+	struct xml_node *x, *p;
+
+	if (to != NULL || strcmp(st->name, "presence") != 0 ||
+	    xml_attr(st, "type") != NULL ||
+	    xml_child(st, NS_UPDATE, "x") != NULL ||
+	    (ps = from->acct->slot[photo_slot]) == NULL)
+		return ROUTER_PASS;
+	if ((x = xml_add(a, st, NS_UPDATE, "x")) == NULL)
+		return ROUTER_PASS;
+	if (ps->known && (p = xml_add(a, x, NS_UPDATE, "photo")) != NULL &&
+	    ps->hex[0] != '\0')
+		xml_add_text(a, p, ps->hex, strlen(ps->hex));
+	return ROUTER_PASS;
+}
+
 void
 avatar_module_init(void)
 {
+	if ((photo_slot = session_slot()) >= 0) {
+		session_on_bind(photo_bind);
+		session_on_account_free(photo_account_free);
+		router_add_out_filter(photo_presence);
+	}
 	pep_on_change(NS_META, pep_changed);
 	pep_on_change(NS_DATA, pep_changed);
 	vcard_on_set(vcard_changed);
