@@ -10,6 +10,7 @@
 #include "xmpp/blocking.h"
 #include "xmpp/carbons.h"
 #include "xmpp/caps.h"
+#include "xmpp/fast.h"
 #include "xmpp/iq.h"
 #include "xmpp/mam.h"
 #include "xmpp/offline.h"
@@ -60,4 +61,5 @@ modules_init(void)
 	pep_module_init();
 	bookmarks_module_init();
 	avatar_module_init();
+	fast_module_init();
 }

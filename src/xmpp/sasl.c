@@ -181,6 +181,31 @@ sasl_features(SSL *ssl, struct buf *out)
 	}
 }
 
+void
+sasl_mechanism_list(SSL *ssl, struct buf *out)
+{
+	unsigned char tmp[64];
+	int plus = tls_cb_exporter(ssl, tmp, sizeof(tmp)) > 0 ||
+	    tls_cb_endpoint(ssl, tmp, sizeof(tmp)) > 0;
+	const char *mechs[8];
+	size_t i, n = offered(plus, mechs);
+
+	for (i = 0; i < n; i++)
+		buf_appendf(out, "<mechanism>%s</mechanism>", mechs[i]);
+}
+
+int
+sasl_fail_locked(const char *host, const char *user)
+{
+	return fail_locked(host, user);
+}
+
+void
+sasl_fail_note(const char *host, const char *user)
+{
+	fail_note(host, user);
+}
+
 /*
  * XEP-0474: server-first-message carries a hash of what sasl_features()
  * offered on this connection, so a client can tell that nobody removed

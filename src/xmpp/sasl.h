@@ -53,5 +53,13 @@ void sasl_step(struct sasl *x, const char *b64, int present);
 void sasl_free(struct sasl *x);
 /* The <failure/> child for a result. */
 const char *sasl_result_condition(enum sasl_result r);
+/* Appends one <mechanism/> per mechanism sasl_features() offers on this
+ * TLS session, in the same order (SASL2, XEP-0388, lists the same set). */
+void sasl_mechanism_list(SSL *ssl, struct buf *out);
+/* The in-memory failure count shared by every login path (SASL2 and
+ * FAST too): 1 if (host, user) is locked out now. */
+int sasl_fail_locked(const char *host, const char *user);
+/* Counts one failed attempt for (host, user); user NULL is a no-op. */
+void sasl_fail_note(const char *host, const char *user);
 
 #endif

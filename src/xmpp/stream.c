@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/arena.h"
@@ -53,12 +54,15 @@
 #include "net/tls.h"
 #include "store/store.h"
 #include "xml/xml.h"
+#include "xmpp/carbons.h"
 #include "xmpp/csi.h"
+#include "xmpp/fast.h"
 #include "xmpp/iq.h"
 #include "xmpp/jid.h"
 #include "xmpp/precis.h"
 #include "xmpp/router.h"
 #include "xmpp/sasl.h"
+#include "xmpp/sasl2.h"
 #include "xmpp/server.h"
 #include "xmpp/session.h"
 #include "xmpp/sm.h"
@@ -105,6 +109,8 @@ struct stream {
 	unsigned auth_failures;
 	uint64_t last_in; /* loop time of the last input, ms */
 	struct sasl *sasl; /* owned: exchange in progress */
+	struct fast *fast; /* owned: token exchange in progress (SASL2) */
+	struct s2 *s2; /* owned: the SASL2 request in progress */
 	struct session *session; /* owned once bound */
 	struct sm *sm; /* owned: XEP-0198 state once enabled */
 	struct csi csi; /* held while inactive */
@@ -125,6 +131,7 @@ static void stream_stanza(void *arg, struct xml_node *st, struct arena *a);
 static void stream_close_tag(void *arg);
 static void stream_free(struct stream *s);
 static void sm_request(struct stream *s);
+static void s2_free(struct s2 *r);
 
 static const struct conn_cb stream_conn_cb = {
     stream_data,
@@ -323,6 +330,10 @@ stream_free(struct stream *s)
 	stream_end_session(s);
 	sasl_free(s->sasl);
 	s->sasl = NULL;
+	fast_free(s->fast);
+	s->fast = NULL;
+	s2_free(s->s2);
+	s->s2 = NULL;
 	xml_parser_free(s->parser);
 	s->parser = NULL;
 	free(s->host);
@@ -357,6 +368,10 @@ stream_detach(struct stream *s)
 	s->inactive = 0;
 	sasl_free(s->sasl);
 	s->sasl = NULL;
+	fast_free(s->fast);
+	s->fast = NULL;
+	s2_free(s->s2);
+	s->s2 = NULL;
 	xml_parser_free(s->parser);
 	s->parser = NULL;
 	log_info("event=session_detached stream=%s", s->id);
@@ -615,6 +630,7 @@ send_features(struct stream *s)
 		    &b, "<starttls xmlns='" NS_TLS "'><required/></starttls>");
 	} else if (!s->authed) {
 		sasl_features(conn_tls(s->conn), &b);
+		sasl2_features(conn_tls(s->conn), &b);
 	} else {
 		buf_append_str(&b,
 		    "<bind xmlns='" NS_BIND "'/>"
@@ -801,6 +817,295 @@ handle_sasl(struct stream *s, struct xml_node *st, struct arena *a)
 	stream_error(s, "policy-violation", "unexpected SASL element");
 }
 
+/* --- SASL2 (XEP-0388) with Bind2, inline resumption and FAST --- */
+
+static int sm_take_over(struct stream *s, const char *previd, const char *hs,
+    char *out, size_t cap);
+static void sm_resumed_flush(struct stream *s);
+static void sm_enable_x(
+    struct stream *s, int resume, uint32_t want, char *out, size_t cap);
+
+/* What <authenticate/> asked for beyond the exchange, kept until it
+ * ends (the stanza's arena is gone by then). */
+struct s2 {
+	unsigned bind : 1, carbons : 1, sm : 1, sm_resume : 1, resume : 1;
+	uint32_t sm_max;
+	char *tag, *ua_id, *previd, *h, *token_mech; /* owned, or NULL */
+};
+
+static void
+s2_free(struct s2 *r)
+{
+	if (r == NULL)
+		return;
+	free(r->tag);
+	free(r->ua_id);
+	free(r->previd);
+	free(r->h);
+	free(r->token_mech);
+	free(r);
+}
+
+static int
+s2_dup(char **dst, const char *src)
+{
+	if (src == NULL)
+		return 0;
+	return (*dst = strdup(src)) == NULL ? -1 : 0;
+}
+
+static struct s2 *
+s2_new(const struct sasl2_req *q)
+{
+	struct s2 *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->bind = q->bind;
+	r->carbons = q->carbons;
+	r->sm = q->sm;
+	r->sm_resume = q->sm_resume;
+	r->sm_max = q->sm_max;
+	r->resume = q->resume;
+	if (s2_dup(&r->tag, q->tag) == -1 ||
+	    s2_dup(&r->ua_id, q->ua_id) == -1 ||
+	    s2_dup(&r->previd, q->previd) == -1 || s2_dup(&r->h, q->h) == -1 ||
+	    s2_dup(&r->token_mech, q->token_mech) == -1) {
+		s2_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+s2_failure(struct stream *s, const char *cond, const char *text)
+{
+	struct buf b = BUF_INIT;
+
+	buf_appendf(&b,
+	    "<failure xmlns='" SASL2_NS "'><%s xmlns='" NS_SASL "'/>", cond);
+	if (text != NULL)
+		buf_appendf(&b, "<text>%s</text>", text);
+	buf_append_str(&b, "</failure>");
+	stream_send_raw(s, buf_ptr(&b), buf_size(&b));
+	buf_free(&b);
+}
+
+/*
+ * Authentication succeeded: resume or bind as asked, issue a token if
+ * asked, and answer <success/> with the results inline. The stream is
+ * not restarted (XEP-0388 §2.5).
+ */
+static void
+s2_success(struct stream *s, const char *data, const char *used_token)
+{
+	struct s2 *r = s->s2;
+	struct buf b = BUF_INIT, x = BUF_INIT;
+	enum session_bind_err err;
+	char out[200], res[JID_PART_MAX + 1], token[FAST_TOKEN_LEN + 1];
+	char when[32];
+	int resumed = 0, bound = 0;
+	int64_t expiry;
+	time_t t;
+	struct tm tm;
+
+	s->authed = 1;
+	s->state = ST_OPEN;
+	if (r->resume) {
+		resumed =
+		    sm_take_over(s, r->previd, r->h, out, sizeof(out)) == 0;
+		buf_append_str(&x, out);
+	}
+	if (!resumed && r->bind) {
+		char bare[2 * JID_PART_MAX + 2];
+
+		snprintf(bare, sizeof(bare), "%s@%s", s->user, s->host);
+		if (sasl2_resource(bare, r->tag, r->ua_id, res, sizeof(res)) ==
+		        -1 ||
+		    (s->session = session_bind(s, s->user, s->host, res,
+		         server.conf->limits.resources, &err)) == NULL) {
+			buf_free(&x);
+			s->authed = 0;
+			free(s->user);
+			s->user = NULL;
+			s2_free(s->s2);
+			s->s2 = NULL;
+			s2_failure(s, "aborted", "resource binding failed");
+			return;
+		}
+		bound = 1;
+		s->state = ST_BOUND;
+		buf_append_str(&x, "<bound xmlns='" BIND2_NS "'>");
+		if (r->sm) {
+			sm_enable_x(
+			    s, r->sm_resume, r->sm_max, out, sizeof(out));
+			buf_append_str(&x, out);
+		}
+		buf_append_str(&x, "</bound>");
+		if (r->carbons)
+			carbons_enable(s->session, 1);
+	}
+	if (r->token_mech != NULL &&
+	    fast_issue(s->host, s->user, r->token_mech, used_token, token,
+	        &expiry) == 0) {
+		t = (time_t)expiry;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		buf_appendf(&x,
+		    "<token xmlns='" FAST_NS "' expiry='%s' token='%s'/>", when,
+		    token);
+		util_wipe(token, sizeof(token));
+	}
+	buf_append_str(&b, "<success xmlns='" SASL2_NS "'>");
+	if (data != NULL && *data)
+		buf_appendf(&b, "<additional-data>%s</additional-data>", data);
+	buf_append_str(&b, "<authorization-identifier>");
+	if (s->session != NULL)
+		xml_escape(&b, s->session->full, strlen(s->session->full), 0);
+	else
+		buf_appendf(&b, "%s@%s", s->user, s->host);
+	buf_append_str(&b, "</authorization-identifier>");
+	buf_append(&b, buf_ptr(&x), buf_size(&x));
+	buf_append_str(&b, "</success>");
+	stream_send_raw(s, buf_ptr(&b), buf_size(&b));
+	util_wipe((char *)buf_ptr(&x), buf_size(&x));
+	buf_free(&x);
+	util_wipe((char *)buf_ptr(&b), buf_size(&b));
+	buf_free(&b);
+	s2_free(s->s2);
+	s->s2 = NULL;
+	log_info("event=auth_success stream=%s sasl2=1", s->id);
+	if (resumed) {
+		sm_resumed_flush(s);
+	} else if (bound) {
+		session_bound(s->session);
+		timer_set(server.loop, &s->timer, IDLE_SHRINK_MS);
+		log_info("event=session_bound stream=%s bind2=1", s->id);
+	} else {
+		/* Nothing bound inline: the client goes on as after a
+		 * restart, so it needs the post-authentication features. */
+		send_features(s);
+	}
+}
+
+static void
+auth2_done(void *arg, enum sasl_result r, const char *user, const char *data)
+{
+	struct stream *s = arg;
+	struct buf b = BUF_INIT;
+	char used[FAST_ID_LEN + 1] = "";
+
+	if (s->state != ST_SASL || s->s2 == NULL)
+		return;
+	if (r == SASL_CONTINUE) {
+		buf_appendf(&b,
+		    "<challenge xmlns='" SASL2_NS "'>%s</challenge>",
+		    data != NULL ? data : "");
+		stream_send_raw(s, buf_ptr(&b), buf_size(&b));
+		buf_free(&b);
+		return;
+	}
+	/* `user` and `data` belong to the exchange: copy before freeing. */
+	if (r == SASL_SUCCESS) {
+		s->user = strdup(user);
+		if (fast_used_id(s->fast) != NULL)
+			snprintf(
+			    used, sizeof(used), "%s", fast_used_id(s->fast));
+		if (data != NULL && buf_append_str(&b, data) == -1) {
+			free(s->user);
+			s->user = NULL;
+		}
+	}
+	sasl_free(s->sasl);
+	s->sasl = NULL;
+	fast_free(s->fast);
+	s->fast = NULL;
+	if (r == SASL_SUCCESS) {
+		if (s->user == NULL) {
+			buf_free(&b);
+			stream_error(s, "internal-server-error", NULL);
+			return;
+		}
+		buf_append(&b, "", 1);
+		s2_success(s, buf_ptr(&b), used[0] ? used : NULL);
+		buf_free(&b);
+		return;
+	}
+	s2_free(s->s2);
+	s->s2 = NULL;
+	s->state = ST_OPEN;
+	s2_failure(s, sasl_result_condition(r),
+	    r == SASL_CB_UNSUPPORTED ? "channel binding type not offered"
+	        : r == SASL_CB_DOWNGRADE
+	        ? "the channel binding flag does not fit the mechanism"
+	        : NULL);
+	/* The same counting as RFC 6120 SASL (auth_done()). */
+	if (r == SASL_NOT_AUTHORIZED || r == SASL_BAD_CB) {
+		log_info("event=auth_failure stream=%s sasl2=1", s->id);
+		if (++s->auth_failures >= server.conf->limits.auth_attempts)
+			stream_error(s, "policy-violation",
+			    "too many failed authentication attempts");
+	}
+}
+
+static void
+handle_sasl2(struct stream *s, struct xml_node *st, struct arena *a)
+{
+	struct sasl2_req q;
+	SSL *ssl = conn_tls(s->conn);
+	char *data;
+
+	if (xml_is(st, SASL2_NS, "authenticate") && s->state == ST_OPEN) {
+		if (sasl2_parse(a, st, &q) == -1) {
+			s2_failure(s, "malformed-request", NULL);
+			return;
+		}
+		if ((s->s2 = s2_new(&q)) == NULL) {
+			stream_error(s, "resource-constraint", NULL);
+			return;
+		}
+		s->state = ST_SASL;
+		if (strncmp(q.mech, "HT-", 3) == 0) {
+			s->fast = fast_start(q.mech, ssl, s->host, q.count,
+			    q.invalidate, auth2_done, s);
+			if (s->fast == NULL) {
+				auth2_done(s, SASL_INVALID_MECH, NULL, NULL);
+				return;
+			}
+			fast_step(s->fast, q.initial ? q.initial : "",
+			    q.initial != NULL);
+			return;
+		}
+		s->sasl = sasl_start(q.mech, ssl, s->host, auth2_done, s);
+		if (s->sasl == NULL) {
+			auth2_done(s, SASL_INVALID_MECH, NULL, NULL);
+			return;
+		}
+		sasl_step(
+		    s->sasl, q.initial ? q.initial : "", q.initial != NULL);
+		return;
+	}
+	if (xml_is(st, SASL2_NS, "response") && s->state == ST_SASL &&
+	    s->sasl != NULL && s->s2 != NULL) {
+		if ((data = xml_text(a, st)) == NULL) {
+			stream_error(s, "resource-constraint", NULL);
+			return;
+		}
+		sasl_step(s->sasl, data, 1);
+		return;
+	}
+	if (xml_is(st, SASL2_NS, "abort") && s->state == ST_SASL &&
+	    s->s2 != NULL) {
+		sasl_free(s->sasl);
+		s->sasl = NULL;
+		fast_free(s->fast);
+		s->fast = NULL;
+		auth2_done(s, SASL_ABORTED, NULL, NULL);
+		return;
+	}
+	stream_error(s, "policy-violation", "unexpected SASL element");
+}
+
 /* --- binding and stanzas --- */
 
 static void
@@ -900,27 +1205,28 @@ handle_stanza(struct stream *s, struct xml_node *st, struct arena *a)
 #define SM_FAILED(cond)                                                        \
 	"<failed xmlns='" SM_NS "'><" cond " xmlns='" NS_STANZAS "'/></failed>"
 
+/*
+ * Enables stream management (resumable if asked and allowed, for at most
+ * `want` seconds when want > 0) and writes the answer, <enabled/> or
+ * <failed/>, into out[cap]. Shared by <enable/> and Bind2's inline
+ * enable.
+ */
 static void
-sm_enable(struct stream *s, const struct xml_node *st)
+sm_enable_x(struct stream *s, int resume, uint32_t want, char *out, size_t cap)
 {
-	const char *res = xml_attr(st, "resume"), *mx = xml_attr(st, "max");
 	unsigned max = server.conf->limits.resume_timeout;
-	char out[160];
-	uint32_t want;
 	int r;
 
 	if (s->sm != NULL) {
-		stream_send_str(s, SM_FAILED("unexpected-request"));
+		snprintf(out, cap, "%s", SM_FAILED("unexpected-request"));
 		return;
 	}
-	r = res != NULL &&
-	    (strcmp(res, "true") == 0 || strcmp(res, "1") == 0) && max > 0;
+	r = resume && max > 0;
 	/* The client may ask for less time than we allow, never more. */
-	if (r && mx != NULL && sm_parse_h(mx, &want) == 0 && want > 0 &&
-	    want < max)
+	if (r && want > 0 && want < max)
 		max = want;
 	if ((s->sm = sm_new(r, max)) == NULL) {
-		stream_send_str(s, SM_FAILED("internal-server-error"));
+		snprintf(out, cap, "%s", SM_FAILED("internal-server-error"));
 		return;
 	}
 	if (r &&
@@ -930,14 +1236,28 @@ sm_enable(struct stream *s, const struct xml_node *st)
 		r = 0;
 	}
 	if (r)
-		snprintf(out, sizeof(out),
+		snprintf(out, cap,
 		    "<enabled xmlns='" SM_NS "' id='%s' resume='true' "
 		    "max='%u'/>",
 		    s->sm->id, max);
 	else
-		snprintf(out, sizeof(out), "<enabled xmlns='" SM_NS "'/>");
-	stream_send_str(s, out);
+		snprintf(out, cap, "<enabled xmlns='" SM_NS "'/>");
 	log_debug("event=sm_enabled stream=%s resume=%d", s->id, r);
+}
+
+static void
+sm_enable(struct stream *s, const struct xml_node *st)
+{
+	const char *res = xml_attr(st, "resume"), *mx = xml_attr(st, "max");
+	char out[160];
+	uint32_t want = 0;
+
+	if (mx == NULL || sm_parse_h(mx, &want) == -1)
+		want = 0;
+	sm_enable_x(s,
+	    res != NULL && (strcmp(res, "true") == 0 || strcmp(res, "1") == 0),
+	    want, out, sizeof(out));
+	stream_send_str(s, out);
 }
 
 /* <a h/>: more than was sent is a stream error (XEP-0198 §4). */
@@ -1000,13 +1320,17 @@ handle_csi(struct stream *s, const struct xml_node *st)
  * of the stream it names (same account), which is freed (detached) or
  * closed (still connected), then writes what the client missed.
  */
-static void
-sm_resume(struct stream *s, const struct xml_node *st)
+/*
+ * Takes over the session named by previd (see sm_resume()); the answer,
+ * <resumed/> or <failed/>, goes into out[cap]. 0 when resumed: the
+ * caller then sends the answer and calls sm_resumed_flush(). Shared by
+ * <resume/> and SASL2's inline resumption.
+ */
+static int
+sm_take_over(
+    struct stream *s, const char *previd, const char *hs, char *out, size_t cap)
 {
-	const char *previd = xml_attr(st, "previd");
 	struct stream *old;
-	struct sm_item *it;
-	char out[160];
 	uint32_t h;
 
 	old = previd != NULL && resumable != NULL ? hash_get(resumable, previd)
@@ -1014,21 +1338,20 @@ sm_resume(struct stream *s, const struct xml_node *st)
 	if (old == NULL || old == s || old->session == NULL || old->clean_end ||
 	    old->sm == NULL || strcmp(old->user, s->user) != 0 ||
 	    strcmp(old->host, s->host) != 0) {
-		stream_send_str(s, SM_FAILED("item-not-found"));
-		return;
+		snprintf(out, cap, "%s", SM_FAILED("item-not-found"));
+		return -1;
 	}
-	if (sm_parse_h(xml_attr(st, "h"), &h) == -1) {
-		stream_send_str(s, SM_FAILED("bad-request"));
-		return;
+	if (sm_parse_h(hs, &h) == -1) {
+		snprintf(out, cap, "%s", SM_FAILED("bad-request"));
+		return -1;
 	}
 	if (sm_ack(old->sm, h) == -1) {
-		snprintf(out, sizeof(out),
+		snprintf(out, cap,
 		    "<failed xmlns='" SM_NS
 		    "'><undefined-condition xmlns='" NS_STANZAS
 		    "'/><handled-count-too-high h='%u' send-count='%u'/></failed>",
 		    h, old->sm->out);
-		stream_send_str(s, out);
-		return;
+		return -1;
 	}
 	s->session = old->session;
 	s->sm = old->sm;
@@ -1046,16 +1369,37 @@ sm_resume(struct stream *s, const struct xml_node *st)
 		stream_error(old, "conflict", "the session was resumed");
 	}
 	s->state = ST_BOUND;
-	snprintf(out, sizeof(out),
-	    "<resumed xmlns='" SM_NS "' previd='%s' h='%u'/>", s->sm->id,
-	    s->sm->in);
-	stream_send_str(s, out);
+	snprintf(out, cap, "<resumed xmlns='" SM_NS "' previd='%s' h='%u'/>",
+	    s->sm->id, s->sm->in);
+	return 0;
+}
+
+/* After <resumed/>: writes what the client missed. */
+static void
+sm_resumed_flush(struct stream *s)
+{
+	struct sm_item *it;
+
 	for (it = s->sm->head; it != NULL; it = it->next)
 		stream_send_raw(s, it->data, it->len);
 	if (s->sm->n > 0)
 		sm_request(s);
 	timer_set(server.loop, &s->timer, IDLE_SHRINK_MS);
 	log_info("event=session_resumed stream=%s", s->id);
+}
+
+static void
+sm_resume(struct stream *s, const struct xml_node *st)
+{
+	char out[200];
+
+	if (sm_take_over(s, xml_attr(st, "previd"), xml_attr(st, "h"), out,
+	        sizeof(out)) == -1) {
+		stream_send_str(s, out);
+		return;
+	}
+	stream_send_str(s, out);
+	sm_resumed_flush(s);
 }
 
 /* Before TLS only STARTTLS is possible (RFC 6120 §5.3.1: required). */
@@ -1095,6 +1439,7 @@ stream_stanza(void *arg, struct xml_node *st, struct arena *a)
 {
 	struct stream *s = arg;
 	int sasl = st->ns != NULL && strcmp(st->ns, NS_SASL) == 0;
+	int sasl2 = st->ns != NULL && strcmp(st->ns, SASL2_NS) == 0;
 
 	if (s->state == ST_BOUND) {
 		if (st->ns != NULL && strcmp(st->ns, SM_NS) == 0) {
@@ -1114,9 +1459,14 @@ stream_stanza(void *arg, struct xml_node *st, struct arena *a)
 	}
 	if (s->state == ST_OPEN && !s->tls)
 		handle_pre_tls(s, st);
-	else if (((s->state == ST_OPEN && !s->authed) || s->state == ST_SASL) &&
+	else if (((s->state == ST_OPEN && !s->authed) ||
+	             (s->state == ST_SASL && s->s2 == NULL)) &&
 	    sasl)
 		handle_sasl(s, st, a);
+	else if (((s->state == ST_OPEN && !s->authed) ||
+	             (s->state == ST_SASL && s->s2 != NULL)) &&
+	    sasl2)
+		handle_sasl2(s, st, a);
 	else if ((s->state == ST_OPEN && !s->authed) || s->state == ST_SASL)
 		stream_error(s, "not-authorized", NULL);
 	else if (s->state == ST_OPEN && xml_is(st, SM_NS, "resume"))
