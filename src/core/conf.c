@@ -278,9 +278,10 @@ static const struct key schema[] = {
         .doc = "A push registration (XEP-0357) unused this long is "
                "removed."},
     {SEC_RETENTION, "fast_token", T_DURATION, SRV(retention.fast_token),
-        .min = 60, .max = 365 * DAY, .def = "14d",
-        .doc = "Lifetime of a FAST login token (XEP-0484); each use "
-               "rotates it."},
+        .min = 1, .max = 365 * DAY, .def = "14d",
+        .doc = "Lifetime of a FAST login token (XEP-0484). A token "
+               "login may ask for a new token; the old one then ends "
+               "when the new one is first used."},
 
     /* [tls] */
     {SEC_TLS, "min_protocol", T_ENUM, SRV(tls_min_protocol),
