@@ -32,6 +32,22 @@ static struct {
 	unsigned where;
 } idents[DISCO_FORMS_MAX];
 static size_t nidents;
+static struct {
+	const char *node;
+	iq_fn fn;
+} item_nodes[DISCO_FORMS_MAX];
+static size_t nitem_nodes;
+
+int
+disco_add_items_node(const char *node, iq_fn fn)
+{
+	if (nitem_nodes == DISCO_FORMS_MAX)
+		return -1;
+	item_nodes[nitem_nodes].node = node;
+	item_nodes[nitem_nodes].fn = fn;
+	nitem_nodes++;
+	return 0;
+}
 
 int
 disco_add_identity(const char *category, const char *type, unsigned where)
@@ -146,6 +162,9 @@ disco_items(struct iq_req *req)
 	if (req->set)
 		return IQ_UNHANDLED;
 	if (node != NULL) {
+		for (size_t i = 0; i < nitem_nodes; i++)
+			if (strcmp(item_nodes[i].node, node) == 0)
+				return item_nodes[i].fn(req);
 		iq_error(req, "cancel", "item-not-found", NULL);
 		return IQ_DONE;
 	}

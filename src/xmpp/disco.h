@@ -8,6 +8,8 @@
 #ifndef LETHE_DISCO_H
 #define LETHE_DISCO_H
 
+#include "xmpp/iq.h"
+
 struct arena;
 struct xml_node;
 
@@ -34,6 +36,12 @@ int disco_add_form(disco_form_fn fn);
  */
 struct xml_node *disco_form(
     struct arena *a, struct xml_node *query, const char *form_type);
+
+/*
+ * A module that answers disco#items for a node (e.g. XEP-0050's command
+ * list) registers fn for it; fn has iq.h's contract. 0, or -1 when full.
+ */
+int disco_add_items_node(const char *node, iq_fn fn);
 
 void disco_module_init(void);
 

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/conf.h"
@@ -32,10 +33,15 @@
 #include "core/util.h"
 #include "net/tls.h"
 #include "store/store.h"
+#include "xml/xml.h"
+#include "xmpp/adhoc.h"
+#include "xmpp/iq.h"
 #include "xmpp/jid.h"
 #include "xmpp/server.h"
 
 #define FAST_STORE "fast_tokens"
+#define FAST_NODE "fast-tokens"
+#define NS_DATA "jabber:x:data"
 #define HT_NONE "HT-SHA-256-NONE"
 #define HT_ENDP "HT-SHA-256-ENDP"
 #define HT_EXPR "HT-SHA-256-EXPR"
@@ -513,6 +519,137 @@ fast_revoke(const char *host, const char *user, const char *id,
 	return 0;
 }
 
+/* --- the ad-hoc command: list and revoke (XEP-0050) --- */
+
+static void
+add_field(struct arena *a, struct xml_node *x, const char *var,
+    const char *type, const char *label, const char *value)
+{
+	struct xml_node *f = xml_add(a, x, NS_DATA, "field"), *v;
+
+	xml_set_attr(a, f, "var", var);
+	xml_set_attr(a, f, "type", type);
+	if (label != NULL)
+		xml_set_attr(a, f, "label", label);
+	if (value != NULL) {
+		v = xml_add(a, f, NS_DATA, "value");
+		xml_add_text(a, v, value, strlen(value));
+	}
+}
+
+static void
+cmd_listed(void *arg, int ok, const struct fast_info *t, size_t n)
+{
+	static const char instr[] =
+	    "Each token lets one client log in without the password until "
+	    "it expires. Choose the tokens to revoke.";
+	struct iq_req *req = arg;
+	struct arena *a = req->a;
+	struct xml_node *c, *x, *f, *o, *v, *act;
+	char label[96];
+	struct tm tm;
+	time_t when;
+	size_t i;
+
+	if (!ok || (c = adhoc_response(req, "executing")) == NULL) {
+		iq_error(req, "wait", "internal-server-error", NULL);
+		iq_req_free(req);
+		return;
+	}
+	act = xml_add(a, c, ADHOC_NS, "actions");
+	xml_set_attr(a, act, "execute", "complete");
+	xml_add(a, act, ADHOC_NS, "complete");
+	x = xml_add(a, c, NS_DATA, "x");
+	xml_set_attr(a, x, "type", "form");
+	xml_add_text(a, xml_add(a, x, NS_DATA, "title"), "Login tokens", 12);
+	xml_add_text(a, xml_add(a, x, NS_DATA, "instructions"), instr,
+	    sizeof(instr) - 1);
+	add_field(a, x, "revoke", "list-multi", "Revoke", NULL);
+	f = x->last_child;
+	for (i = 0; i < n; i++) {
+		when = (time_t)t[i].expiry;
+		gmtime_r(&when, &tm);
+		snprintf(label, sizeof(label), "%s (%s), expires ", t[i].id,
+		    t[i].mech);
+		strftime(label + strlen(label), sizeof(label) - strlen(label),
+		    "%Y-%m-%dT%H:%M:%SZ", &tm);
+		o = xml_add(a, f, NS_DATA, "option");
+		xml_set_attr(a, o, "label", label);
+		v = xml_add(a, o, NS_DATA, "value");
+		xml_add_text(a, v, t[i].id, strlen(t[i].id));
+	}
+	add_field(a, x, "all", "boolean", "Revoke every token", "0");
+	iq_reply(req, c);
+	iq_req_free(req);
+}
+
+static int
+valid_id(const char *id)
+{
+	size_t i, n = strlen(id);
+
+	if (n == 0 || n > FAST_ID_LEN)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		        (id[i] >= 'a' && id[i] <= 'z') ||
+		        (id[i] >= 'A' && id[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
+static enum iq_status
+cmd_tokens(struct iq_req *req, const char *action, const struct xml_node *form)
+{
+	const char **ids, **all;
+	struct xml_node *c;
+	char note[64];
+	size_t n = 0;
+	int everything;
+
+	if (form == NULL) {
+		if (fast_list(req->to.domain, req->to.local, cmd_listed, req) ==
+		    -1) {
+			iq_error(req, "wait", "internal-server-error", NULL);
+			return IQ_DONE;
+		}
+		return IQ_ASYNC;
+	}
+	if ((ids = adhoc_values(req, form, "revoke")) == NULL ||
+	    (all = adhoc_values(req, form, "all")) == NULL ||
+	    (c = adhoc_response(req, "completed")) == NULL) {
+		iq_error(req, "wait", "resource-constraint", NULL);
+		return IQ_DONE;
+	}
+	everything = all[0] != NULL &&
+	    (strcmp(all[0], "1") == 0 || strcmp(all[0], "true") == 0);
+	if (everything) {
+		if (fast_revoke(req->to.domain, req->to.local, NULL, NULL,
+		        NULL) == -1) {
+			iq_error(req, "wait", "internal-server-error", NULL);
+			return IQ_DONE;
+		}
+		adhoc_note(req, c, "info", "Every login token was revoked.");
+		iq_reply(req, c);
+		return IQ_DONE;
+	}
+	for (; *ids != NULL; ids++) {
+		if (!valid_id(*ids)) {
+			iq_error(req, "modify", "bad-request", "no such token");
+			return IQ_DONE;
+		}
+		/* Deletes are queued before any later token login reads. */
+		if (fast_revoke(
+		        req->to.domain, req->to.local, *ids, NULL, NULL) == 0)
+			n++;
+	}
+	snprintf(note, sizeof(note), "Revoked %zu login token%s.", n,
+	    n == 1 ? "" : "s");
+	adhoc_note(req, c, "info", note);
+	iq_reply(req, c);
+	return IQ_DONE;
+}
+
 void
 fast_module_init(void)
 {
@@ -523,6 +660,8 @@ fast_module_init(void)
 	/* Registered even when off: tokens issued before are then deleted
 	 * with the account and expire on schedule. */
 	fast_def.retention = conf->retention.fast_token;
-	if (store_register(&fast_def) < 0)
+	if (store_register(&fast_def) < 0 ||
+	    (conf->fast &&
+	        adhoc_register(FAST_NODE, "Login tokens", cmd_tokens) < 0))
 		fatal("event=start_failed reason=fast_module");
 }

@@ -5,6 +5,7 @@
 #include "xmpp/modules.h"
 
 #include "xmpp/disco.h"
+#include "xmpp/adhoc.h"
 #include "xmpp/avatar.h"
 #include "xmpp/bookmarks.h"
 #include "xmpp/blocking.h"
@@ -62,4 +63,5 @@ modules_init(void)
 	bookmarks_module_init();
 	avatar_module_init();
 	fast_module_init();
+	adhoc_module_init();
 }
