@@ -114,10 +114,11 @@ def scram(c, user, password, hashname="SHA-256", extra="", ua_id=None):
 
 
 def ht_login(c, user, token, extra="", mech="HT-SHA-256-NONE", count=None,
-             invalidate=False, ua_id=None):
-    """A token login; checks the server's proof on success."""
+             invalidate=False, ua_id=None, cb=b""):
+    """A token login (cb: the channel-binding data the mechanism names);
+    checks the server's proof on success."""
     key = token.encode()
-    proof = hmac.new(key, b"Initiator", hashlib.sha256).digest()
+    proof = hmac.new(key, b"Initiator" + cb, hashlib.sha256).digest()
     fast = ""
     if count is not None or invalidate:
         fast = "<fast xmlns='%s'%s%s/>" % (
@@ -128,7 +129,7 @@ def ht_login(c, user, token, extra="", mech="HT-SHA-256-NONE", count=None,
     if res.tag == q(NS_SASL2, "success"):
         ad = res.find(q(NS_SASL2, "additional-data"))
         assert ad is not None, dump(res)
-        want = hmac.new(key, b"Responder", hashlib.sha256).digest()
+        want = hmac.new(key, b"Responder" + cb, hashlib.sha256).digest()
         assert base64.b64decode(ad.text) == want, dump(res)
     return res
 

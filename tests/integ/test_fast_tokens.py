@@ -72,3 +72,18 @@ def test_token_for_another_mechanism_is_refused(lethe, connect):
     token = get_token(lethe, connect, acct)
     res = ht_login(fresh(connect), acct[0], token, mech="HT-SHA-256-ENDP")
     assert res.tag == q(NS_SASL2, "failure"), dump(res)
+
+
+def test_endpoint_binding(lethe, connect):
+    acct = lethe.new_account()
+    c = fresh(connect)
+    res = scram(c, acct[0], acct[1], extra=request_token("HT-SHA-256-ENDP"))
+    token, _ = token_of(res)
+    c2 = fresh(connect)
+    res = ht_login(c2, acct[0], token, mech="HT-SHA-256-ENDP",
+                   cb=c2.endpoint_cb())
+    assert res.tag == q(NS_SASL2, "success"), dump(res)
+    # The same token bound to another connection's data fails.
+    c3 = fresh(connect)
+    assert is_failure(ht_login(c3, acct[0], token, mech="HT-SHA-256-ENDP",
+                               cb=b"\0" * 32))
