@@ -27,17 +27,10 @@
 #include "xmpp/jid.h"
 #include "xmpp/precis.h"
 #include "xmpp/scram.h"
+#include "ctl/ctl.h"
 
 #define DEFAULT_CONF "/etc/lethe/lethe.ini"
 #define PASSWORD_MAX 1024 /* bytes, before normalization */
-
-enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
-
-struct ctl {
-	struct conf *conf;
-	struct db *db;
-	int yes; /* -y: do not ask */
-};
 
 static const char usage_text[] =
     "usage: lethectl [-y] [-c FILE] COMMAND ARG\n"
@@ -53,10 +46,8 @@ static const char usage_text[] =
     "  -y            do not ask for confirmation\n"
     "  -h            show this help\n";
 
-static void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-err(const char *fmt, ...)
+void
+ctl_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -168,7 +159,7 @@ read_password(char **out, size_t *outlen)
 		if (n >= 0) {
 			m = prompt_hidden("Again: ", b, sizeof(b));
 			if (m != n || memcmp(a, b, (size_t)n) != 0) {
-				err("passwords do not match");
+				ctl_err("passwords do not match");
 				goto out;
 			}
 		}
@@ -176,17 +167,17 @@ read_password(char **out, size_t *outlen)
 		n = read_line(a, sizeof(a));
 	}
 	if (n == -2) {
-		err("password longer than %d bytes", PASSWORD_MAX);
+		ctl_err("password longer than %d bytes", PASSWORD_MAX);
 		goto out;
 	}
 	if (n < 0) {
-		err("no password on standard input");
+		ctl_err("no password on standard input");
 		goto out;
 	}
 	if (precis_enforce(PRECIS_OPAQUE_STRING, a, (size_t)n, out, outlen) <
 	    0) {
-		err("password is empty or not allowed (invalid UTF-8 or "
-		    "characters PRECIS forbids)");
+		ctl_err("password is empty or not allowed (invalid UTF-8 or "
+		        "characters PRECIS forbids)");
 		goto out;
 	}
 	rc = 0;
@@ -197,8 +188,8 @@ out:
 }
 
 /* y or yes on a terminal; anything else declines. */
-static int
-confirm(const char *question)
+int
+ctl_confirm(const char *question)
 {
 	char line[16];
 	long n;
@@ -216,41 +207,41 @@ confirm(const char *question)
 /*
  * Parses a bare JID on a configured host into j. 0, or -1 reported.
  */
-static int
-account_jid(struct ctl *c, const char *s, struct jid *j)
+int
+ctl_account_jid(struct ctl *c, const char *s, struct jid *j)
 {
 	if (jid_parse(s, strlen(s), j) < 0) {
-		err("invalid JID: %s", s);
+		ctl_err("invalid JID: %s", s);
 		return -1;
 	}
 	if (j->local == NULL || j->resource != NULL) {
-		err("not an account (expected user@host): %s", s);
+		ctl_err("not an account (expected user@host): %s", s);
 		jid_free(j);
 		return -1;
 	}
 	if (conf_host_find(c->conf, j->domain) == NULL) {
-		err("not a host in %s: %s", c->conf->path, j->domain);
+		ctl_err("not a host in %s: %s", c->conf->path, j->domain);
 		jid_free(j);
 		return -1;
 	}
 	return 0;
 }
 
-static int
-open_db(struct ctl *c)
+int
+ctl_open_db(struct ctl *c)
 {
 	char e[512];
 
 	if ((c->db = db_open(c->conf->data_dir, e, sizeof(e))) == NULL) {
-		err("%s", e);
+		ctl_err("%s", e);
 		return -1;
 	}
 	return 0;
 }
 
 /* STORE_OK if the account exists, STORE_NOTFOUND, or STORE_ERR. */
-static enum store_status
-account_exists(struct ctl *c, const struct jid *j)
+enum store_status
+ctl_account_exists(struct ctl *c, const struct jid *j)
 {
 	struct store_res r = {0};
 	struct arena *a;
@@ -275,7 +266,7 @@ make_creds(struct ctl *c, const char *pw, size_t len,
 	for (h = 0; h < SCRAM_NHASH; h++) {
 		if (scram_make_cred((enum scram_hash)h, pw, len,
 		        c->conf->scram_iterations, &creds[h]) < 0) {
-			err("cannot compute the password verifiers");
+			ctl_err("cannot compute the password verifiers");
 			return -1;
 		}
 	}
@@ -296,22 +287,22 @@ set_password(struct ctl *c, const char *arg, int create)
 	enum store_status st;
 	int rc = EXIT_ERR;
 
-	if (account_jid(c, arg, &j) < 0)
+	if (ctl_account_jid(c, arg, &j) < 0)
 		return EXIT_ERR;
-	if (open_db(c) < 0)
+	if (ctl_open_db(c) < 0)
 		goto out;
 	/* Refuse before asking for a password that would be thrown away. */
-	st = account_exists(c, &j);
+	st = ctl_account_exists(c, &j);
 	if (st == STORE_OK && create) {
-		err("user exists: %s@%s", j.local, j.domain);
+		ctl_err("user exists: %s@%s", j.local, j.domain);
 		goto out;
 	}
 	if (st == STORE_NOTFOUND && !create) {
-		err("no such user: %s@%s", j.local, j.domain);
+		ctl_err("no such user: %s@%s", j.local, j.domain);
 		goto out;
 	}
 	if (st != STORE_OK && st != STORE_NOTFOUND) {
-		err("database error");
+		ctl_err("database error");
 		goto out;
 	}
 	if (read_password(&pw, &len) < 0)
@@ -324,11 +315,11 @@ set_password(struct ctl *c, const char *arg, int create)
 	          c->db, j.domain, j.local, creds, SCRAM_NHASH);
 	util_wipe(creds, sizeof(creds));
 	if (st == STORE_EXISTS)
-		err("user exists: %s@%s", j.local, j.domain);
+		ctl_err("user exists: %s@%s", j.local, j.domain);
 	else if (st == STORE_NOTFOUND)
-		err("no such user: %s@%s", j.local, j.domain);
+		ctl_err("no such user: %s@%s", j.local, j.domain);
 	else if (st != STORE_OK)
-		err("database error");
+		ctl_err("database error");
 	else
 		rc = EXIT_OK;
 out_pw:
@@ -340,36 +331,42 @@ out:
 }
 
 static int
-cmd_adduser(struct ctl *c, const char *arg)
+cmd_adduser(struct ctl *c, int argc, char **argv)
 {
+	const char *arg = argv[0];
+
 	return set_password(c, arg, 1);
 }
 
 static int
-cmd_passwd(struct ctl *c, const char *arg)
+cmd_passwd(struct ctl *c, int argc, char **argv)
 {
+	const char *arg = argv[0];
+
 	return set_password(c, arg, 0);
 }
 
 static int
-cmd_deluser(struct ctl *c, const char *arg)
+cmd_deluser(struct ctl *c, int argc, char **argv)
 {
+	const char *arg = argv[0];
+
 	struct jid j;
 	char q[2 * JID_PART_MAX + 128];
 	enum store_status st;
 	int rc = EXIT_ERR;
 
-	if (account_jid(c, arg, &j) < 0)
+	if (ctl_account_jid(c, arg, &j) < 0)
 		return EXIT_ERR;
-	if (open_db(c) < 0)
+	if (ctl_open_db(c) < 0)
 		goto out;
-	st = account_exists(c, &j);
+	st = ctl_account_exists(c, &j);
 	if (st == STORE_NOTFOUND) {
-		err("no such user: %s@%s", j.local, j.domain);
+		ctl_err("no such user: %s@%s", j.local, j.domain);
 		goto out;
 	}
 	if (st != STORE_OK) {
-		err("database error");
+		ctl_err("database error");
 		goto out;
 	}
 	if (!c->yes && isatty(STDIN_FILENO)) {
@@ -377,16 +374,16 @@ cmd_deluser(struct ctl *c, const char *arg)
 		    "Delete %s@%s and everything stored for it? "
 		    "This cannot be undone.",
 		    j.local, j.domain);
-		if (!confirm(q)) {
-			err("not deleted");
+		if (!ctl_confirm(q)) {
+			ctl_err("not deleted");
 			goto out;
 		}
 	}
 	st = db_account_delete(c->db, j.domain, j.local, NULL);
 	if (st == STORE_NOTFOUND)
-		err("no such user: %s@%s", j.local, j.domain);
+		ctl_err("no such user: %s@%s", j.local, j.domain);
 	else if (st != STORE_OK)
-		err("database error");
+		ctl_err("database error");
 	else
 		rc = EXIT_OK;
 out:
@@ -395,8 +392,10 @@ out:
 }
 
 static int
-cmd_users(struct ctl *c, const char *arg)
+cmd_users(struct ctl *c, int argc, char **argv)
 {
+	const char *arg = argv[0];
+
 	struct store_res r = {0};
 	struct arena *a = NULL;
 	char *host;
@@ -404,27 +403,27 @@ cmd_users(struct ctl *c, const char *arg)
 	int rc = EXIT_ERR;
 
 	if ((host = jid_domain_prep(arg, strlen(arg))) == NULL) {
-		err("invalid host: %s", arg);
+		ctl_err("invalid host: %s", arg);
 		return EXIT_ERR;
 	}
 	if (conf_host_find(c->conf, host) == NULL) {
-		err("not a host in %s: %s", c->conf->path, host);
+		ctl_err("not a host in %s: %s", c->conf->path, host);
 		goto out;
 	}
-	if (open_db(c) < 0)
+	if (ctl_open_db(c) < 0)
 		goto out;
 	if ((a = arena_new(4096)) == NULL) {
-		err("out of memory");
+		ctl_err("out of memory");
 		goto out;
 	}
 	if (db_account_list(c->db, a, host, &r) != STORE_OK) {
-		err("database error");
+		ctl_err("database error");
 		goto out;
 	}
 	for (i = 0; i < r.nitems; i++)
 		printf("%s@%s\n", r.items[i].key, host);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		err("cannot write the list: %s", strerror(errno));
+		ctl_err("cannot write the list: %s", strerror(errno));
 		goto out;
 	}
 	rc = EXIT_OK;
@@ -434,14 +433,20 @@ out:
 	return rc;
 }
 
+/*
+ * The commands. A command in a file of its own (ctl_*.c) is declared in
+ * ctl.h and added here with one line. nargs: the exact number of
+ * arguments after the command's name, or -1 to check them itself.
+ */
 static const struct command {
 	const char *name;
-	int (*fn)(struct ctl *c, const char *arg);
+	int nargs;
+	int (*fn)(struct ctl *c, int argc, char **argv);
 } commands[] = {
-    {"adduser", cmd_adduser},
-    {"deluser", cmd_deluser},
-    {"passwd", cmd_passwd},
-    {"users", cmd_users},
+    {"adduser", 1, cmd_adduser},
+    {"deluser", 1, cmd_deluser},
+    {"passwd", 1, cmd_passwd},
+    {"users", 1, cmd_users},
 };
 
 int
@@ -470,7 +475,7 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 2) {
+	if (argc - optind < 1) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
@@ -478,7 +483,11 @@ main(int argc, char **argv)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			cmd = &commands[i];
 	if (cmd == NULL) {
-		err("unknown command: %s", argv[optind]);
+		ctl_err("unknown command: %s", argv[optind]);
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (cmd->nargs >= 0 && argc - optind - 1 != cmd->nargs) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
@@ -489,10 +498,10 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	if ((c.conf = conf_load(path, e, sizeof(e))) == NULL) {
-		err("%s", e);
+		ctl_err("%s", e);
 		return EXIT_ERR;
 	}
-	rc = cmd->fn(&c, argv[optind + 1]);
+	rc = cmd->fn(&c, argc - optind - 1, argv + optind + 1);
 	db_close(c.db);
 	conf_free(c.conf);
 	return rc;

@@ -1,0 +1,36 @@
+/*
+ * ctl: what lethectl's commands share. Each command is a function
+ * `int f(struct ctl *c, int argc, char **argv)` returning an exit status;
+ * commands that live in files of their own (src/ctl/ctl_*.c) are declared
+ * here and listed in lethectl.c's command table.
+ */
+#ifndef LETHE_CTL_H
+#define LETHE_CTL_H
+
+#include "store/store.h"
+
+struct conf;
+struct db;
+struct jid;
+
+enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
+
+struct ctl {
+	struct conf *conf; /* loaded before any command runs */
+	struct db *db; /* opened on demand by ctl_open_db() */
+	int yes; /* -y: do not ask */
+};
+
+/* "lethectl: ..." and a newline on stderr. */
+void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* y or yes typed on standard input; anything else declines. */
+int ctl_confirm(const char *question);
+/* A bare JID on a configured host, into j (jid_free it). 0, or -1
+ * reported. */
+int ctl_account_jid(struct ctl *c, const char *s, struct jid *j);
+/* Opens c->db. 0, or -1 reported. */
+int ctl_open_db(struct ctl *c);
+/* STORE_OK if the account exists, STORE_NOTFOUND, or STORE_ERR. */
+enum store_status ctl_account_exists(struct ctl *c, const struct jid *j);
+
+#endif
