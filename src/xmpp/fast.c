@@ -48,7 +48,6 @@
 #define HASH_LEN 32
 #define VALUE_MAX 256
 /* Tokens looked at per login: more than any honest client keeps. */
-#define TOKENS_MAX 64
 
 static struct store_def fast_def = {
     .name = FAST_STORE,
@@ -281,8 +280,10 @@ tokens_loaded(void *arg, const struct store_res *res)
 		finish(x, SASL_TEMPORARY, NULL);
 		return;
 	}
-	for (i = 0; res->status == STORE_OK && i < res->nitems &&
-	     i < TOKENS_MAX && id == NULL;
+	/* Every live token is tried (one HMAC each, about a microsecond):
+	 * a cap here would make the newest tokens of a busy account fail
+	 * depending on their random ids. */
+	for (i = 0; res->status == STORE_OK && i < res->nitems && id == NULL;
 	     i++) {
 		if (record_parse(res->items[i].value, res->items[i].value_len,
 		        &r) == -1 ||
