@@ -40,6 +40,8 @@
 #include "xmpp/server.h"
 
 #define FAST_STORE "fast_tokens"
+/* Tokens shown by the listing command (the login tries them all). */
+#define TOKENS_MAX 64
 #define FAST_NODE "fast-tokens"
 #define NS_DATA "jabber:x:data"
 #define HT_NONE "HT-SHA-256-NONE"
