@@ -136,6 +136,8 @@ enum stmt_id {
 	S_RET_SET,
 	S_RET_CLAMP_MAP,
 	S_RET_CLAMP_ARCH,
+	S_STATS_MAP,
+	S_STATS_ARCH,
 	S_COUNT
 };
 
@@ -233,6 +235,14 @@ static const char *const stmt_sql[S_COUNT] = {
                         " AND (expires IS NULL OR expires > ?2)",
     [S_RET_CLAMP_ARCH] = "UPDATE archive SET expires = ?2 WHERE store = ?1"
                          " AND (expires IS NULL OR expires > ?2)",
+    /* What one owner holds in one store: live rows, the oldest item's
+     * time (archives only: map rows carry no time) and the first expiry. */
+    [S_STATS_MAP] = "SELECT count(*), NULL, min(expires) FROM map"
+                    " WHERE host = ?1 AND user = ?2 AND store = ?3"
+                    " AND " LIVE,
+    [S_STATS_ARCH] = "SELECT count(*), min(at), min(expires) FROM archive"
+                     " WHERE host = ?1 AND user = ?2 AND store = ?3"
+                     " AND " LIVE,
 };
 
 /* The on-disk names of the SCRAM hashes: independent of the enum order. */
@@ -705,7 +715,22 @@ store_def(const char *store, enum store_shape shape)
 	return def;
 }
 
-/* expires for a row written now, bound to parameter i (NULL: never). */
+/* expires for a row written now, bound to parameter i (NULL: never);
+ * ttl > 0 shortens the store's retention for this row, never lengthens. */
+static void
+bind_expires_ttl(sqlite3_stmt *s, int i, const struct store_def *def,
+    int64_t now, int64_t ttl)
+{
+	int64_t ret = __atomic_load_n(&def->retention, __ATOMIC_RELAXED);
+
+	if (ttl > 0 && (ret <= 0 || ttl < ret))
+		ret = ttl;
+	if (ret <= 0 || now > INT64_MAX - ret)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, now + ret);
+}
+
 static void
 bind_expires(sqlite3_stmt *s, int i, const struct store_def *def, int64_t now)
 {
@@ -1224,6 +1249,16 @@ db_archive_append(struct db *d, struct arena *a, const char *store,
     const char *host, const char *user, const char *id, int64_t when,
     const char *with, const void *value, size_t len, struct store_res *r)
 {
+	return db_archive_append_ttl(
+	    d, a, store, host, user, id, when, with, value, len, 0, r);
+}
+
+enum store_status
+db_archive_append_ttl(struct db *d, struct arena *a, const char *store,
+    const char *host, const char *user, const char *id, int64_t when,
+    const char *with, const void *value, size_t len, int64_t ttl,
+    struct store_res *r)
+{
 	const struct store_def *def;
 	struct store_item *item;
 	sqlite3_stmt *s;
@@ -1246,7 +1281,7 @@ db_archive_append(struct db *d, struct arena *a, const char *store,
 		sqlite3_bind_int64(s, 5, when);
 		bind_text(s, 6, with);
 		bind_blob(s, 7, value, len);
-		bind_expires(s, 8, def, now);
+		bind_expires_ttl(s, 8, def, now, ttl);
 		rc = sqlite3_step(s);
 		stmt_done(s);
 		if (rc == SQLITE_DONE)
@@ -1524,17 +1559,24 @@ db_archive_delete(struct db *d, const char *store, const char *host,
  * out.
  */
 static int
-sweep_table(struct db *d, enum stmt_id id, int64_t now, uint64_t *count)
+sweep_table(struct db *d, enum stmt_id id, int64_t now, uint64_t max,
+    uint64_t *count)
 {
 	sqlite3_stmt *s;
-	int64_t n;
+	int64_t n, batch;
 	int rc;
 
 	do {
+		/* max > 0: stop once that many rows are gone in all. */
+		batch = DB_SWEEP_BATCH;
+		if (max > 0 && max - *count < (uint64_t)batch)
+			batch = (int64_t)(max - *count);
+		if (batch == 0)
+			break;
 		if ((s = stmt(d, id)) == NULL)
 			return -1;
 		sqlite3_bind_int64(s, 1, now);
-		sqlite3_bind_int64(s, 2, DB_SWEEP_BATCH);
+		sqlite3_bind_int64(s, 2, batch);
 		rc = sqlite3_step(s);
 		stmt_done(s);
 		if (rc != SQLITE_DONE) {
@@ -1543,20 +1585,27 @@ sweep_table(struct db *d, enum stmt_id id, int64_t now, uint64_t *count)
 		}
 		n = sqlite3_changes64(d->h);
 		*count += (uint64_t)n;
-	} while (n == DB_SWEEP_BATCH);
+	} while (n == batch);
 	return 0;
 }
 
 enum store_status
 db_sweep(struct db *d, struct store_res *r)
 {
+	return db_sweep_max(d, 0, r);
+}
+
+enum store_status
+db_sweep_max(struct db *d, uint64_t max, struct store_res *r)
+{
 	uint64_t count = 0;
 	int64_t now = db_now();
 
 	if (tx_lost(d))
 		return STORE_ERR;
-	if (sweep_table(d, S_SWEEP_MAP, now, &count) < 0 ||
-	    sweep_table(d, S_SWEEP_ARCH, now, &count) < 0)
+	if (sweep_table(d, S_SWEEP_MAP, now, max, &count) < 0 ||
+	    ((max == 0 || count < max) &&
+	        sweep_table(d, S_SWEEP_ARCH, now, max, &count) < 0))
 		return STORE_ERR;
 	/* secure_delete zeroed the rows; hand the free pages back too. */
 	if (count > 0 && d->depth == 0 &&
@@ -1633,4 +1682,37 @@ db_retention_apply(struct db *d)
 	if (tx_end(d, ok) < 0)
 		ok = 0;
 	return ok ? STORE_OK : STORE_ERR;
+}
+
+/* --- what an owner holds --- */
+
+enum store_status
+db_stats(struct db *d, const char *store, const char *host, const char *user,
+    struct store_res *r)
+{
+	const struct store_def *def = store_lookup(store);
+	sqlite3_stmt *s;
+	enum store_status st = STORE_OK;
+
+	if (tx_lost(d) || def == NULL) {
+		if (def == NULL)
+			log_err("event=db_bad_store store=%s",
+			    store != NULL ? store : "(null)");
+		return STORE_ERR;
+	}
+	if ((s = stmt(d, def->shape == STORE_MAP ? S_STATS_MAP
+	                                         : S_STATS_ARCH)) == NULL)
+		return STORE_ERR;
+	bind_owner(s, host, user, store);
+	sqlite3_bind_int64(s, 9, db_now());
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		r->count = (uint64_t)sqlite3_column_int64(s, 0);
+		r->oldest = sqlite3_column_int64(s, 1);
+		r->next_expiry = sqlite3_column_int64(s, 2);
+	} else {
+		db_log(d, "stats");
+		st = STORE_ERR;
+	}
+	stmt_done(s);
+	return st;
 }

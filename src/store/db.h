@@ -118,6 +118,12 @@ enum store_status db_archive_append(struct db *d, struct arena *a,
     const char *store, const char *host, const char *user, const char *id,
     int64_t when, const char *with, const void *value, size_t len,
     struct store_res *r);
+/* The same, but ttl > 0 (seconds) is this item's retention when shorter
+ * than the store's (a user's own choice); it never lengthens it. */
+enum store_status db_archive_append_ttl(struct db *d, struct arena *a,
+    const char *store, const char *host, const char *user, const char *id,
+    int64_t when, const char *with, const void *value, size_t len,
+    int64_t ttl, struct store_res *r);
 /*
  * Items ordered by (time, insertion), oldest first, or newest first if
  * q->backwards. start and end are inclusive; after_id/before_id exclude
@@ -147,6 +153,10 @@ enum store_status db_archive_delete(struct db *d, const char *store,
 /* Deletes every expired row and returns freed pages to the file system.
  * r->count (r may be NULL) = rows deleted. */
 enum store_status db_sweep(struct db *d, struct store_res *r);
+/* The same, deleting at most max rows (0: all), so one call never holds
+ * the storage thread for long; r->count == max means more may remain. */
+enum store_status db_sweep_max(
+    struct db *d, uint64_t max, struct store_res *r);
 /*
  * Applies the registered retentions to rows already stored: a store whose
  * retention became shorter (or was switched on) since the last call gets
@@ -154,5 +164,16 @@ enum store_status db_sweep(struct db *d, struct store_res *r);
  * nothing changed; the store calls it at start-up.
  */
 enum store_status db_retention_apply(struct db *d);
+
+/* --- what an owner holds --- */
+
+/*
+ * Of one owner in one registered store (any shape): r->count = live
+ * items, r->oldest = the oldest item's time (archives; 0 for maps, whose
+ * rows carry no time, or when empty), r->next_expiry = the first expiry
+ * (0: none expires, or empty).
+ */
+enum store_status db_stats(struct db *d, const char *store, const char *host,
+    const char *user, struct store_res *r);
 
 #endif

@@ -56,6 +56,7 @@ enum op {
 	OP_ARCH_DELETE,
 	OP_SWEEP,
 	OP_WORK,
+	OP_STATS,
 };
 
 struct store_req {
@@ -77,6 +78,8 @@ struct store_req {
 	struct store_archive_query q;
 	size_t max; /* archive append: the owner's quota, 0 = none */
 	int evict; /* archive append: a full archive drops its oldest */
+	int64_t ttl; /* archive append: shorter retention, 0 = the store's */
+	uint64_t sweep_max; /* sweep: at most this many rows, 0 = all */
 	struct scram_cred *creds;
 	size_t ncreds;
 	store_work_fn work;
@@ -190,8 +193,9 @@ execute(struct store *st, struct store_req *r)
 		    (res->status = db_archive_evict(d, r->store, r->host,
 		         r->user, res->count - r->max + 1, res)) != STORE_OK)
 			break;
-		res->status = db_archive_append(d, r->a, r->store, r->host,
-		    r->user, r->key, r->when, r->with, r->value, r->len, res);
+		res->status = db_archive_append_ttl(d, r->a, r->store,
+		    r->host, r->user, r->key, r->when, r->with, r->value,
+		    r->len, r->ttl, res);
 		break;
 	case OP_ARCH_QUERY:
 		res->status = db_archive_query(
@@ -202,7 +206,10 @@ execute(struct store *st, struct store_req *r)
 		    d, r->store, r->host, r->user, r->key, res);
 		break;
 	case OP_SWEEP:
-		res->status = db_sweep(d, res);
+		res->status = db_sweep_max(d, r->sweep_max, res);
+		break;
+	case OP_STATS:
+		res->status = db_stats(d, r->store, r->host, r->user, res);
 		break;
 	case OP_WORK:
 		res->work = r->work(r->ctx);
@@ -701,6 +708,26 @@ store_archive_append_evict(struct store *st, const char *store,
 	    r, req_str(r, &r->with, with) < 0 || req_value(r, value, len) < 0);
 }
 
+struct store_req *
+store_archive_append_ttl(struct store *st, const char *store,
+    const char *host, const char *user, const char *id, int64_t when,
+    const char *with, const void *value, size_t len, size_t max, int evict,
+    int64_t ttl, store_done_fn fn, void *arg)
+{
+	struct store_req *r;
+
+	r = map_req(st, OP_ARCH_APPEND, store, host, user, id, slen(with) + len,
+	    fn, arg);
+	if (r == NULL)
+		return NULL;
+	r->when = when;
+	r->max = max;
+	r->evict = evict != 0;
+	r->ttl = ttl > 0 ? ttl : 0;
+	return submit(
+	    r, req_str(r, &r->with, with) < 0 || req_value(r, value, len) < 0);
+}
+
 /* Copies the query's id list into the request; 0, or -1 on OOM. */
 static int
 req_ids(struct store_req *r, const struct store_archive_query *q)
@@ -755,6 +782,25 @@ struct store_req *
 store_sweep(struct store *st, store_done_fn fn, void *arg)
 {
 	return submit(req_new(st, OP_SWEEP, 0, fn, arg), 0);
+}
+
+struct store_req *
+store_sweep_max(struct store *st, uint64_t max, store_done_fn fn, void *arg)
+{
+	struct store_req *r;
+
+	if ((r = req_new(st, OP_SWEEP, 0, fn, arg)) == NULL)
+		return NULL;
+	r->sweep_max = max;
+	return submit(r, 0);
+}
+
+struct store_req *
+store_stats(struct store *st, const char *store, const char *host,
+    const char *user, store_done_fn fn, void *arg)
+{
+	return submit(
+	    map_req(st, OP_STATS, store, host, user, NULL, 0, fn, arg), 0);
 }
 
 struct store_req *

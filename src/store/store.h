@@ -79,6 +79,8 @@ struct store_res {
 	const struct scram_cred *creds; /* account creds */
 	size_t ncreds;
 	uint64_t count;
+	int64_t oldest; /* store_stats: oldest item's time, 0 if unknown */
+	int64_t next_expiry; /* store_stats: first expiry, 0 if none */
 	void *work; /* store_work: what the work function returned */
 };
 
@@ -186,6 +188,15 @@ struct store_req *store_archive_append_evict(struct store *st,
     const char *store, const char *host, const char *user, const char *id,
     int64_t when, const char *with, const void *value, size_t len, size_t max,
     store_done_fn fn, void *arg);
+/*
+ * store_archive_append_evict() (evict non-zero) or _max() (evict 0) with
+ * a per-item retention: ttl > 0 seconds is used when shorter than the
+ * store's (a user's own choice), never to lengthen it.
+ */
+struct store_req *store_archive_append_ttl(struct store *st,
+    const char *store, const char *host, const char *user, const char *id,
+    int64_t when, const char *with, const void *value, size_t len, size_t max,
+    int evict, int64_t ttl, store_done_fn fn, void *arg);
 struct store_req *store_archive_query(struct store *st, const char *store,
     const char *host, const char *user, const struct store_archive_query *q,
     store_done_fn fn, void *arg);
@@ -196,6 +207,18 @@ struct store_req *store_archive_delete(struct store *st, const char *store,
 
 /* Runs the retention sweep now (normally on a timer); count = deleted. */
 struct store_req *store_sweep(struct store *st, store_done_fn fn, void *arg);
+/* The same, deleting at most max rows (0: all); count == max says more
+ * may remain. */
+struct store_req *store_sweep_max(
+    struct store *st, uint64_t max, store_done_fn fn, void *arg);
+
+/*
+ * What one owner holds in one registered store: count = live items,
+ * oldest = the oldest item's time (archives; 0 for maps and when empty),
+ * next_expiry = the first expiry (0: none).
+ */
+struct store_req *store_stats(struct store *st, const char *store,
+    const char *host, const char *user, store_done_fn fn, void *arg);
 
 /*
  * Runs work(ctx) on the storage thread (for slow computations such as
