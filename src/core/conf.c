@@ -134,6 +134,7 @@ static const char *const log_words[] = {"err", "warn", "info", "debug", NULL};
 static const char *const tls_mode_words[] = {"starttls", "direct", NULL};
 static const char *const kind_words[] = {"c2s", NULL};
 static const char *const tls_version_words[] = {"1.2", "1.3", NULL};
+static const char *const e2ee_words[] = {"off", "warn", "require", NULL};
 static const char *const archive_default_words[] = {
     "always", "roster", "never", NULL};
 
@@ -164,6 +165,11 @@ static const struct key schema[] = {
                "`never`."},
     {SEC_SERVER, "fast", T_BOOL, SRV(fast), .def = "true",
         .doc = "Offer FAST token logins (XEP-0484) through SASL2."},
+    {SEC_SERVER, "store_plaintext", T_BOOL, SRV(store_plaintext), .def = "true",
+        .doc = "Keep messages whose body is not end-to-end encrypted in "
+               "the archive (XEP-0313) and offline storage. `false`: the "
+               "archive skips them and offline storage refuses them, so "
+               "the sender gets `<service-unavailable/>`."},
     {SEC_SERVER, "software_version", T_BOOL, SRV(software_version),
         .def = "false",
         .doc = "Answer software version queries (XEP-0092) with the "
@@ -312,6 +318,17 @@ static const struct key schema[] = {
         .doc = "XEP-0157 addresses for security reports."},
     {SEC_HOST, "contact_support", T_STRING, HOST(contact_support), .def = "",
         .doc = "XEP-0157 addresses for user support."},
+    {SEC_HOST, "e2ee", T_ENUM, HOST(e2ee), .words = e2ee_words, .def = "off",
+        .doc = "End-to-end encryption policy for one-to-one messages "
+               "with a body from or to this host's accounts: `off`; "
+               "`warn` (delivered, the sender is told once per "
+               "conversation per session); `require` (refused with "
+               "`<policy-violation/>`). OMEMO, OpenPGP (XEP-0373, "
+               "XEP-0027) and OTR count as encrypted."},
+    {SEC_HOST, "e2ee_exempt", T_STRING, HOST(e2ee_exempt), .def = "",
+        .doc = "JIDs and domains, separated by spaces, whose messages "
+               "(sent or received) the `e2ee` policy skips; a bare JID "
+               "covers its resources, a domain its accounts."},
 
     /* [listen NAME] */
     {SEC_LISTEN, "address", T_ADDRESS, LSN(address), .def = NULL,
@@ -1113,6 +1130,7 @@ host_clear(struct conf_host *h)
 	free(h->contact_feedback);
 	free(h->contact_security);
 	free(h->contact_support);
+	free(h->e2ee_exempt);
 	memset(h, 0, sizeof *h);
 }
 

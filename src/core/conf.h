@@ -38,6 +38,9 @@ struct conf_host {
 	char *contact_feedback;
 	char *contact_security;
 	char *contact_support;
+	int e2ee; /* enum conf_e2ee, default off */
+	/* Space-separated JIDs and domains the policy skips; owned, "". */
+	char *e2ee_exempt;
 };
 
 struct conf_listen {
@@ -83,6 +86,8 @@ struct conf_retention {
 	unsigned fast_token; /* FAST token lifetime, default 14 d */
 };
 
+enum conf_e2ee { CONF_E2EE_OFF = 0, CONF_E2EE_WARN, CONF_E2EE_REQUIRE };
+
 enum conf_archive_default {
 	CONF_ARCHIVE_ALWAYS = 0,
 	CONF_ARCHIVE_ROSTER,
@@ -98,6 +103,7 @@ struct conf {
 	int software_version; /* answer XEP-0092, default 0 */
 	int archive_default; /* enum conf_archive_default, default always */
 	int fast; /* offer FAST tokens, default 1 */
+	int store_plaintext; /* archive/hold plaintext bodies, default 1 */
 	char *tls_ciphers; /* owned; TLS 1.2 cipher list */
 	char *tls_ciphersuites; /* owned; TLS 1.3 suites */
 	enum conf_tls_version tls_min_protocol; /* default TLS 1.2 */

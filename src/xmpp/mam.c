@@ -50,6 +50,7 @@
 #include "store/store.h"
 #include "xml/xml.h"
 #include "xmpp/disco.h"
+#include "xmpp/e2ee.h"
 #include "xmpp/iq.h"
 #include "xmpp/jid.h"
 #include "xmpp/roster.h"
@@ -129,6 +130,10 @@ mam_archivable(const struct xml_node *st)
 	if (!xml_is(st, XML_NS_CLIENT, "message") ||
 	    (type != NULL && strcmp(type, "chat") != 0 &&
 	        strcmp(type, "normal") != 0))
+		return 0;
+	/* [server] store_plaintext = false: only ciphertext is kept. */
+	if (server.conf != NULL && !server.conf->store_plaintext &&
+	    e2ee_plaintext(st))
 		return 0;
 	for (c = xml_child(st, NULL, NULL); c != NULL;
 	     c = xml_next(c, NULL, NULL)) {

@@ -10,6 +10,7 @@
 #include "xmpp/bookmarks.h"
 #include "xmpp/blocking.h"
 #include "xmpp/carbons.h"
+#include "xmpp/e2ee.h"
 #include "xmpp/caps.h"
 #include "xmpp/fast.h"
 #include "xmpp/iq.h"
@@ -55,6 +56,7 @@ modules_init(void)
 	last_module_init();
 	offline_module_init();
 	blocking_module_init();
+	e2ee_module_init();
 	mam_module_init();
 	carbons_module_init();
 	push_module_init();

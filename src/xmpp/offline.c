@@ -9,9 +9,12 @@
  * when the account does not exist or offline storage is off, the sender
  * gets <service-unavailable/>: RFC 6121 §8.5.2.2.1 allows storing or an
  * error, never a silent loss. A full quota is <resource-constraint/>
- * (wait): it frees up once the recipient has logged in. <no-permanent-
- * store/> does not stop offline storage: XEP-0334 lets such a message be
- * held temporarily for delivery, and this store is exactly that.
+ * (wait): it frees up once the recipient has logged in. With [server]
+ * store_plaintext = false a message whose body is not end-to-end
+ * encrypted (e2ee_plaintext()) is refused the same way, with a text that
+ * says why. <no-permanent-store/> does not stop offline storage:
+ * XEP-0334 lets such a message be held temporarily for delivery, and
+ * this store is exactly that.
  *
  * What is kept is the stanza as it arrived, with its time, except that
  * 'from' and 'to' are cut to bare JIDs: resources (which often name the
@@ -49,6 +52,7 @@
 #include "store/store.h"
 #include "xml/xml.h"
 #include "xmpp/disco.h"
+#include "xmpp/e2ee.h"
 #include "xmpp/iq.h"
 #include "xmpp/jid.h"
 #include "xmpp/presence.h"
@@ -256,6 +260,15 @@ take(struct session *from, struct xml_node *st, struct arena *a,
 	    !worth_storing(st)) {
 		router_error(
 		    from, st, a, "cancel", "service-unavailable", NULL);
+		arena_free(a);
+		return;
+	}
+	/* [server] store_plaintext = false: a plaintext body is never
+	 * written down; the sender learns it was not kept. */
+	if (!server.conf->store_plaintext && e2ee_plaintext(st)) {
+		router_error(from, st, a, "cancel", "service-unavailable",
+		    "This server does not keep unencrypted messages for "
+		    "offline delivery; it was not delivered.");
 		arena_free(a);
 		return;
 	}
