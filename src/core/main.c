@@ -27,14 +27,12 @@
 #include "net/tls.h"
 #include "store/store.h"
 #include "xmpp/modules.h"
+#include "xmpp/retention.h"
 #include "xmpp/server.h"
 #include "xmpp/session.h"
 #include "xmpp/stream.h"
 
-#define SWEEP_INTERVAL_MS (60 * 1000)
-
 static struct conf *conf;
-static struct timer sweep_timer;
 
 static void
 usage(void)
@@ -113,21 +111,6 @@ on_signal(struct loop *l, int fd, unsigned ev, void *arg)
 }
 
 static void
-sweep_done(void *arg, const struct store_res *r)
-{
-	if (r->status == STORE_OK && r->count > 0)
-		log_info(
-		    "event=expired items=%llu", (unsigned long long)r->count);
-}
-
-static void
-sweep(struct loop *l, void *arg)
-{
-	store_sweep(server.store, sweep_done, NULL);
-	timer_set(l, &sweep_timer, SWEEP_INTERVAL_MS);
-}
-
-static void
 raise_nofile(void)
 {
 	struct rlimit rl;
@@ -169,6 +152,9 @@ main(int argc, char **argv)
 	/* Modules read the configuration to decide what to register. */
 	server.conf = conf;
 	modules_init();
+	/* Every retention from the configuration, before the store applies
+	 * them to rows already written. */
+	retention_configure(conf);
 	server.started = util_time();
 	util_random(server.secret, sizeof(server.secret));
 	if ((server.tls = tls_ctx_new(conf, err, sizeof(err))) == NULL) {
@@ -205,8 +191,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "lethe: %s\n", err);
 		return 1;
 	}
-	timer_init(&sweep_timer, sweep, NULL);
-	timer_set(l, &sweep_timer, SWEEP_INTERVAL_MS);
+	retention_start(l, server.store);
 	log_info("event=started hosts=%zu listeners=%zu", conf->nhosts,
 	    conf->nlistens);
 	notify("READY=1");
@@ -214,6 +199,7 @@ main(int argc, char **argv)
 		return 1;
 	/* Streams were told to close; their last bytes went out in the
 	 * final iteration. */
+	retention_stop();
 	store_close(server.store);
 	tls_ctx_free(server.tls);
 	loop_free(l);

@@ -33,4 +33,6 @@ int ctl_open_db(struct ctl *c);
 /* STORE_OK if the account exists, STORE_NOTFOUND, or STORE_ERR. */
 enum store_status ctl_account_exists(struct ctl *c, const struct jid *j);
 
+int ctl_cmd_privacy_report(struct ctl *c, int argc, char **argv);
+
 #endif

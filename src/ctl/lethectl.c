@@ -39,6 +39,8 @@ static const char usage_text[] =
     "  adduser JID   create an account (password on standard input)\n"
     "  deluser JID   delete an account and everything stored for it\n"
     "  passwd JID    set a new password (password on standard input)\n"
+    "  privacy-report [--format md|html|json]\n"
+    "                what is stored, for how long, who can read it\n"
     "  users HOST    list the accounts of a host, one per line\n"
     "\n"
     "options:\n"
@@ -446,6 +448,7 @@ static const struct command {
     {"adduser", 1, cmd_adduser},
     {"deluser", 1, cmd_deluser},
     {"passwd", 1, cmd_passwd},
+    {"privacy-report", -1, ctl_cmd_privacy_report},
     {"users", 1, cmd_users},
 };
 
@@ -459,7 +462,7 @@ main(int argc, char **argv)
 	size_t i;
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "c:hy")) != -1) {
+	while ((opt = getopt(argc, argv, "+c:hy")) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;

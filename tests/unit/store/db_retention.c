@@ -125,12 +125,12 @@ test_stats(void **state)
 	                     900, NULL, "m", 1, NULL),
 	    STORE_OK);
 	fake_now = 1050;
-	assert_int_equal(db_archive_append(d, NULL, "r_arch", "h", "u", NULL,
-	                     0, NULL, "m", 1, NULL),
+	assert_int_equal(db_archive_append(d, NULL, "r_arch", "h", "u", NULL, 0,
+	                     NULL, "m", 1, NULL),
 	    STORE_OK);
 	/* Someone else's item is not counted. */
-	assert_int_equal(db_archive_append(d, NULL, "r_arch", "h", "v", NULL,
-	                     0, NULL, "m", 1, NULL),
+	assert_int_equal(db_archive_append(d, NULL, "r_arch", "h", "v", NULL, 0,
+	                     NULL, "m", 1, NULL),
 	    STORE_OK);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(db_stats(d, "r_arch", "h", "u", &r), STORE_OK);
@@ -158,8 +158,8 @@ test_stats(void **state)
 	assert_int_equal(r.next_expiry, 5100);
 
 	/* Kept forever: no expiry. */
-	assert_int_equal(db_archive_append(d, NULL, "r_keep", "h", "u", NULL,
-	                     0, NULL, "m", 1, NULL),
+	assert_int_equal(db_archive_append(d, NULL, "r_keep", "h", "u", NULL, 0,
+	                     NULL, "m", 1, NULL),
 	    STORE_OK);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(db_stats(d, "r_keep", "h", "u", &r), STORE_OK);
@@ -177,23 +177,23 @@ test_append_ttl(void **state)
 
 	fake_now = 1000;
 	/* Shorter than the store's 100 s: taken. */
-	assert_int_equal(db_archive_append_ttl(d, NULL, "r_arch", "h", "u",
-	                     "a", 0, NULL, "m", 1, 10, NULL),
+	assert_int_equal(db_archive_append_ttl(d, NULL, "r_arch", "h", "u", "a",
+	                     0, NULL, "m", 1, 10, NULL),
 	    STORE_OK);
 	assert_int_equal(db_stats(d, "r_arch", "h", "u", &r), STORE_OK);
 	assert_int_equal(r.next_expiry, 1010);
-	assert_int_equal(db_archive_delete(d, "r_arch", "h", "u", "a", NULL),
-	    STORE_OK);
+	assert_int_equal(
+	    db_archive_delete(d, "r_arch", "h", "u", "a", NULL), STORE_OK);
 	/* Longer: the store's retention wins. */
-	assert_int_equal(db_archive_append_ttl(d, NULL, "r_arch", "h", "u",
-	                     "b", 0, NULL, "m", 1, 1000000, NULL),
+	assert_int_equal(db_archive_append_ttl(d, NULL, "r_arch", "h", "u", "b",
+	                     0, NULL, "m", 1, 1000000, NULL),
 	    STORE_OK);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(db_stats(d, "r_arch", "h", "u", &r), STORE_OK);
 	assert_int_equal(r.next_expiry, 1100);
 	/* A store kept forever still takes a user's shorter choice. */
-	assert_int_equal(db_archive_append_ttl(d, NULL, "r_keep", "h", "u",
-	                     "c", 0, NULL, "m", 1, 30, NULL),
+	assert_int_equal(db_archive_append_ttl(d, NULL, "r_keep", "h", "u", "c",
+	                     0, NULL, "m", 1, 30, NULL),
 	    STORE_OK);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(db_stats(d, "r_keep", "h", "u", &r), STORE_OK);
