@@ -15,10 +15,12 @@
 #include "xmpp/fast.h"
 #include "xmpp/iq.h"
 #include "xmpp/mam.h"
+#include "xmpp/myview.h"
 #include "xmpp/offline.h"
 #include "xmpp/pep.h"
 #include "xmpp/presence.h"
 #include "xmpp/push.h"
+#include "xmpp/retention.h"
 #include "xmpp/roster.h"
 
 #define NS_SESSION "urn:ietf:params:xml:ns:xmpp-session"
@@ -66,4 +68,6 @@ modules_init(void)
 	avatar_module_init();
 	fast_module_init();
 	adhoc_module_init();
+	retention_module_init();
+	myview_module_init();
 }
