@@ -35,4 +35,7 @@ enum store_status ctl_account_exists(struct ctl *c, const struct jid *j);
 
 int ctl_cmd_privacy_report(struct ctl *c, int argc, char **argv);
 
+int ctl_cmd_export(struct ctl *c, int argc, char **argv);
+int ctl_cmd_import(struct ctl *c, int argc, char **argv);
+
 #endif
