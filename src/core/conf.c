@@ -170,6 +170,15 @@ static const struct key schema[] = {
                "the archive (XEP-0313) and offline storage. `false`: the "
                "archive skips them and offline storage refuses them, so "
                "the sender gets `<service-unavailable/>`."},
+    {SEC_SERVER, "account_removal", T_BOOL, SRV(account_removal),
+        .def = "true",
+        .doc = "Let an account delete itself with XEP-0077 "
+               "`<remove/>`: everything stored for it is erased, its "
+               "contacts are told, and its name is tombstoned."},
+    {SEC_SERVER, "registration", T_BOOL, SRV(registration),
+        .def = "false",
+        .doc = "In-band registration of new accounts (XEP-0077). Not "
+               "implemented yet: `true` is refused at start-up."},
     {SEC_SERVER, "software_version", T_BOOL, SRV(software_version),
         .def = "false",
         .doc = "Answer software version queries (XEP-0092) with the "
@@ -283,6 +292,11 @@ static const struct key schema[] = {
         .max = 365 * DAY, .def = "30d",
         .doc = "A push registration (XEP-0357) unused this long is "
                "removed."},
+    {SEC_RETENTION, "tombstone", T_DURATION, SRV(retention.tombstone),
+        .min = 0, .max = 3650 * DAY, .def = "365d",
+        .doc = "How long a deleted account's name cannot be registered "
+               "again (kept as a keyed hash, never the name); `0` keeps "
+               "no tombstone."},
     {SEC_RETENTION, "fast_token", T_DURATION, SRV(retention.fast_token),
         .min = 1, .max = 365 * DAY, .def = "14d",
         .doc = "Lifetime of a FAST login token (XEP-0484). A token "

@@ -84,6 +84,7 @@ struct conf_retention {
 	unsigned archive; /* seconds, default 7 d */
 	unsigned push; /* unused push registrations, default 30 d */
 	unsigned fast_token; /* FAST token lifetime, default 14 d */
+	unsigned tombstone; /* deleted names kept, default 365 d; 0 = none */
 };
 
 enum conf_e2ee { CONF_E2EE_OFF = 0, CONF_E2EE_WARN, CONF_E2EE_REQUIRE };
@@ -103,6 +104,8 @@ struct conf {
 	int software_version; /* answer XEP-0092, default 0 */
 	int archive_default; /* enum conf_archive_default, default always */
 	int fast; /* offer FAST tokens, default 1 */
+	int account_removal; /* XEP-0077 <remove/>, default 1 */
+	int registration; /* XEP-0077 registration, default 0 */
 	int store_plaintext; /* archive/hold plaintext bodies, default 1 */
 	char *tls_ciphers; /* owned; TLS 1.2 cipher list */
 	char *tls_ciphersuites; /* owned; TLS 1.3 suites */

@@ -35,7 +35,9 @@ enum store_status ctl_account_exists(struct ctl *c, const struct jid *j);
 
 int ctl_cmd_privacy_report(struct ctl *c, int argc, char **argv);
 
-int ctl_cmd_export(struct ctl *c, int argc, char **argv);
-int ctl_cmd_import(struct ctl *c, int argc, char **argv);
+int ctl_cmd_deluser(struct ctl *c, int argc, char **argv);
+/* 0 if no live tombstone names j; else reported ("used by a deleted
+ * account until DATE") and -1. c->db must be open. */
+int ctl_tombstoned(struct ctl *c, const struct jid *j);
 
 #endif

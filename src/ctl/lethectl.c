@@ -38,8 +38,6 @@ static const char usage_text[] =
     "commands:\n"
     "  adduser JID   create an account (password on standard input)\n"
     "  deluser JID   delete an account and everything stored for it\n"
-    "  export JID    write an account's data to standard output (XEP-0227)\n"
-    "  import FILE   create the accounts of a XEP-0227 file\n"
     "  passwd JID    set a new password (password on standard input)\n"
     "  privacy-report [--format md|html|json]\n"
     "                what is stored, for how long, who can read it\n"
@@ -309,6 +307,8 @@ set_password(struct ctl *c, const char *arg, int create)
 		ctl_err("database error");
 		goto out;
 	}
+	if (create && ctl_tombstoned(c, &j) != 0)
+		goto out;
 	if (read_password(&pw, &len) < 0)
 		goto out;
 	if (make_creds(c, pw, len, creds) < 0)
@@ -348,51 +348,6 @@ cmd_passwd(struct ctl *c, int argc, char **argv)
 	const char *arg = argv[0];
 
 	return set_password(c, arg, 0);
-}
-
-static int
-cmd_deluser(struct ctl *c, int argc, char **argv)
-{
-	const char *arg = argv[0];
-
-	struct jid j;
-	char q[2 * JID_PART_MAX + 128];
-	enum store_status st;
-	int rc = EXIT_ERR;
-
-	if (ctl_account_jid(c, arg, &j) < 0)
-		return EXIT_ERR;
-	if (ctl_open_db(c) < 0)
-		goto out;
-	st = ctl_account_exists(c, &j);
-	if (st == STORE_NOTFOUND) {
-		ctl_err("no such user: %s@%s", j.local, j.domain);
-		goto out;
-	}
-	if (st != STORE_OK) {
-		ctl_err("database error");
-		goto out;
-	}
-	if (!c->yes && isatty(STDIN_FILENO)) {
-		snprintf(q, sizeof(q),
-		    "Delete %s@%s and everything stored for it? "
-		    "This cannot be undone.",
-		    j.local, j.domain);
-		if (!ctl_confirm(q)) {
-			ctl_err("not deleted");
-			goto out;
-		}
-	}
-	st = db_account_delete(c->db, j.domain, j.local, NULL);
-	if (st == STORE_NOTFOUND)
-		ctl_err("no such user: %s@%s", j.local, j.domain);
-	else if (st != STORE_OK)
-		ctl_err("database error");
-	else
-		rc = EXIT_OK;
-out:
-	jid_free(&j);
-	return rc;
 }
 
 static int
@@ -448,9 +403,7 @@ static const struct command {
 	int (*fn)(struct ctl *c, int argc, char **argv);
 } commands[] = {
     {"adduser", 1, cmd_adduser},
-    {"deluser", 1, cmd_deluser},
-    {"export", 1, ctl_cmd_export},
-    {"import", 1, ctl_cmd_import},
+    {"deluser", 1, ctl_cmd_deluser},
     {"passwd", 1, cmd_passwd},
     {"privacy-report", -1, ctl_cmd_privacy_report},
     {"users", 1, cmd_users},

@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,9 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "xmpp/scram.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #define DB_FILE "lethe.db"
 #define DB_BUSY_MS 5000
@@ -94,6 +98,14 @@ static const char *const migrations[] = {
     /* 2: archive queries filtered by peer (MAM 'with') walk their own
      * index instead of every item of the owner. */
     "CREATE INDEX archive_peer ON archive (host, user, store, peer, at);",
+    /* 3: tombstones of deleted accounts (a keyed hash of the name, never
+     * the name), and map rows found by key across owners, so a deleted
+     * account's entry leaves every roster in one indexed delete. */
+    "CREATE TABLE tombstones ("
+    " mac BLOB PRIMARY KEY,"
+    " expires INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX map_key ON map (store, key);",
 };
 
 #define DB_VERSION ((int)ARRAY_LEN(migrations))
@@ -1714,5 +1726,239 @@ db_stats(struct db *d, const char *store, const char *host, const char *user,
 		st = STORE_ERR;
 	}
 	stmt_done(s);
+	return st;
+}
+
+/* --- erasure and tombstones --- */
+
+#define TOMB_KEY_FILE "tombstone.key"
+#define TOMB_KEY_LEN 32
+
+/* Runs one rare statement prepared for this call; binds text/int64
+ * arguments given as (type, value) pairs: 't' text, 'i' int64, 'b' blob
+ * (pointer, length). Returns the sqlite3_step result; *changes gets the
+ * rows changed. */
+static int
+run_once(
+    struct db *d, const char *sql, uint64_t *changes, const char *types, ...)
+{
+	sqlite3_stmt *s;
+	va_list ap;
+	const void *p;
+	size_t i, len;
+	int rc;
+
+	if (sqlite3_prepare_v2(d->h, sql, -1, &s, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0'; i++) {
+		switch (types[i]) {
+		case 't':
+			bind_text(s, (int)i + 1, va_arg(ap, const char *));
+			break;
+		case 'i':
+			sqlite3_bind_int64(s, (int)i + 1, va_arg(ap, int64_t));
+			break;
+		case 'b':
+			p = va_arg(ap, const void *);
+			len = va_arg(ap, size_t);
+			bind_blob(s, (int)i + 1, p, len);
+			break;
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(s);
+	if (changes != NULL)
+		*changes = (uint64_t)sqlite3_changes64(d->h);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * The tombstone key: TOMB_KEY_LEN random bytes in DATA_DIR/tombstone.key
+ * (mode 0600), made on first use beside the database. It keeps names out
+ * of a copy of the database taken alone; whoever holds the data
+ * directory holds the key too, and could test guessed names.
+ */
+static int
+tomb_key(struct db *d, unsigned char key[TOMB_KEY_LEN])
+{
+	const char *dbpath = sqlite3_db_filename(d->h, "main");
+	const char *slash;
+	char path[4096];
+	unsigned char fresh[TOMB_KEY_LEN];
+	ssize_t n;
+	int fd, tries;
+
+	if (dbpath == NULL || (slash = strrchr(dbpath, '/')) == NULL ||
+	    (size_t)(slash - dbpath) + sizeof(TOMB_KEY_FILE) + 1 > sizeof(path))
+		return -1;
+	snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - dbpath), dbpath,
+	    TOMB_KEY_FILE);
+	for (tries = 0; tries < 2; tries++) {
+		if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			n = read(fd, key, TOMB_KEY_LEN);
+			close(fd);
+			if (n == TOMB_KEY_LEN)
+				return 0;
+			log_err("event=tombstone_key_unreadable");
+			return -1;
+		}
+		if (errno != ENOENT)
+			break;
+		/* O_EXCL: two processes making it at once agree on one. */
+		fd = open(path,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			if (errno == EEXIST)
+				continue;
+			break;
+		}
+		util_random(fresh, sizeof(fresh));
+		n = write(fd, fresh, sizeof(fresh));
+		if (n != (ssize_t)sizeof(fresh) || fsync(fd) < 0) {
+			close(fd);
+			unlink(path);
+			util_wipe(fresh, sizeof(fresh));
+			break;
+		}
+		close(fd);
+		memcpy(key, fresh, TOMB_KEY_LEN);
+		util_wipe(fresh, sizeof(fresh));
+		return 0;
+	}
+	log_err("event=tombstone_key_failed errno=%d", errno);
+	return -1;
+}
+
+/* HMAC-SHA-256(key, "user@host") into mac[32]. */
+static int
+tomb_mac(
+    struct db *d, const char *host, const char *user, unsigned char mac[32])
+{
+	unsigned char key[TOMB_KEY_LEN];
+	unsigned int maclen = 32;
+	char name[1024];
+	int n, rc = -1;
+
+	n = snprintf(name, sizeof(name), "%s@%s", user, host);
+	if (n < 0 || (size_t)n >= sizeof(name) || tomb_key(d, key) < 0)
+		goto out;
+	if (HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)name,
+	        (size_t)n, mac, &maclen) != NULL &&
+	    maclen == 32)
+		rc = 0;
+out:
+	util_wipe(key, sizeof(key));
+	util_wipe(name, sizeof(name));
+	return rc;
+}
+
+enum store_status
+db_tombstone_check(
+    struct db *d, const char *host, const char *user, int64_t *until)
+{
+	unsigned char mac[32];
+	sqlite3_stmt *s;
+	enum store_status st = STORE_ERR;
+	int rc;
+
+	if (tx_lost(d) || tomb_mac(d, host, user, mac) < 0)
+		return STORE_ERR;
+	if (sqlite3_prepare_v2(d->h,
+	        "SELECT expires FROM tombstones WHERE mac = ?1"
+	        " AND expires > ?2",
+	        -1, &s, NULL) != SQLITE_OK) {
+		db_log(d, "tombstone_check");
+		return STORE_ERR;
+	}
+	bind_blob(s, 1, mac, sizeof(mac));
+	sqlite3_bind_int64(s, 2, db_now());
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (until != NULL)
+			*until = sqlite3_column_int64(s, 0);
+		st = STORE_OK;
+	} else if (rc == SQLITE_DONE) {
+		st = STORE_NOTFOUND;
+	} else {
+		db_log(d, "tombstone_check");
+	}
+	sqlite3_finalize(s);
+	return st;
+}
+
+enum store_status
+db_tombstone_sweep(struct db *d, uint64_t *count)
+{
+	uint64_t n = 0;
+
+	if (tx_lost(d))
+		return STORE_ERR;
+	if (run_once(d, "DELETE FROM tombstones WHERE expires <= ?1", &n, "i",
+	        db_now()) != SQLITE_DONE) {
+		db_log(d, "tombstone_sweep");
+		return STORE_ERR;
+	}
+	if (count != NULL)
+		*count += n;
+	return STORE_OK;
+}
+
+enum store_status
+db_account_erase(struct db *d, const char *host, const char *user,
+    const struct store_erase *e, struct store_res *r)
+{
+	unsigned char mac[32];
+	char bare[1024];
+	enum store_status st = STORE_ERR, del;
+	int64_t now = db_now();
+	int n;
+
+	n = snprintf(bare, sizeof(bare), "%s@%s", user, host);
+	if (n < 0 || (size_t)n >= sizeof(bare))
+		return STORE_ERR;
+	if (e->tombstone_ttl > 0 && tomb_mac(d, host, user, mac) < 0)
+		return STORE_ERR;
+	if (tx_begin(d) < 0)
+		return STORE_ERR;
+	if ((del = db_account_delete(d, host, user, r)) == STORE_ERR)
+		goto out;
+	if (e->forget_store != NULL) {
+		/* Every other owner's row naming the account: first a new
+		 * version for each such owner (a client caching the old one
+		 * must fetch everything again), then the rows themselves. */
+		if (e->ver_key != NULL &&
+		    run_once(d,
+		        "UPDATE map SET value = ?3 WHERE store = ?1"
+		        " AND key = ?4 AND (host, user) IN (SELECT host, user"
+		        " FROM map WHERE store = ?1 AND key = ?2)",
+		        NULL, "ttbt", e->forget_store, bare, e->ver, e->ver_len,
+		        e->ver_key) != SQLITE_DONE) {
+			db_log(d, "erase_version");
+			goto out;
+		}
+		if (run_once(d, "DELETE FROM map WHERE store = ?1 AND key = ?2",
+		        NULL, "tt", e->forget_store, bare) != SQLITE_DONE) {
+			db_log(d, "erase_forget");
+			goto out;
+		}
+	}
+	if (del == STORE_OK && e->tombstone_ttl > 0 &&
+	    (run_once(d,
+	         "INSERT INTO tombstones (mac, expires) VALUES (?1, ?2)"
+	         " ON CONFLICT (mac) DO UPDATE SET expires = excluded.expires",
+	         NULL, "bi", mac, sizeof(mac),
+	         now > INT64_MAX - e->tombstone_ttl
+	             ? INT64_MAX
+	             : now + e->tombstone_ttl) != SQLITE_DONE)) {
+		db_log(d, "tombstone_add");
+		goto out;
+	}
+	st = del;
+out:
+	if (tx_end(d, st != STORE_ERR) < 0)
+		st = STORE_ERR;
+	util_wipe(bare, sizeof(bare));
 	return st;
 }

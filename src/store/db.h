@@ -175,5 +175,25 @@ enum store_status db_retention_apply(struct db *d);
  */
 enum store_status db_stats(struct db *d, const char *store, const char *host,
     const char *user, struct store_res *r);
+/* --- erasure and tombstones --- */
+
+/*
+ * Deletes the account as db_account_delete() does and, in the same
+ * transaction: every other owner's row of map store e->forget_store
+ * whose key is the account's bare JID (after replacing those owners'
+ * e->ver_key row with e->ver), and, if the account existed and
+ * e->tombstone_ttl > 0, writes its tombstone: HMAC-SHA-256 of
+ * "user@host" under the key in DATA_DIR/tombstone.key (made on first
+ * use), expiring after that many seconds. Returns as db_account_delete().
+ */
+enum store_status db_account_erase(struct db *d, const char *host,
+    const char *user, const struct store_erase *e, struct store_res *r);
+/* STORE_OK and *until (may be NULL) = its expiry if a live tombstone
+ * names user@host; STORE_NOTFOUND if none. */
+enum store_status db_tombstone_check(
+    struct db *d, const char *host, const char *user, int64_t *until);
+/* Deletes expired tombstones, adding the number to *count (may be NULL). */
+enum store_status db_tombstone_sweep(struct db *d, uint64_t *count);
+
 
 #endif

@@ -46,6 +46,8 @@ enum op {
 	OP_CREATE,
 	OP_SET_CREDS,
 	OP_DELETE,
+	OP_ERASE, /* store: forget_store, key: ver_key, when: tombstone */
+	OP_TOMB_CHECK,
 	OP_MAP_GET,
 	OP_MAP_PUT,
 	OP_MAP_DEL,
@@ -107,6 +109,7 @@ op_writes(enum op op)
 	case OP_CREATE:
 	case OP_SET_CREDS:
 	case OP_DELETE:
+	case OP_ERASE:
 	case OP_MAP_PUT:
 	case OP_MAP_DEL:
 	case OP_MAP_CLEAR:
@@ -160,6 +163,23 @@ execute(struct store *st, struct store_req *r)
 	case OP_DELETE:
 		res->status = db_account_delete(d, r->host, r->user, res);
 		break;
+	case OP_ERASE: {
+		struct store_erase e = {.forget_store = r->store,
+		    .ver_key = r->key,
+		    .ver = r->value,
+		    .ver_len = r->len,
+		    .tombstone_ttl = r->when};
+
+		res->status = db_account_erase(d, r->host, r->user, &e, res);
+		break;
+	}
+	case OP_TOMB_CHECK: {
+		int64_t until = 0;
+
+		res->status = db_tombstone_check(d, r->host, r->user, &until);
+		res->count = until > 0 ? (uint64_t)until : 0;
+		break;
+	}
 	case OP_MAP_GET:
 		res->status = db_map_get(
 		    d, r->a, r->store, r->host, r->user, r->key, res);
@@ -216,6 +236,9 @@ execute(struct store *st, struct store_req *r)
 		res->status = STORE_OK;
 		break;
 	}
+	/* Tombstones are not a registered store: they expire here. */
+	if (r->op == OP_SWEEP && res->status == STORE_OK)
+		db_tombstone_sweep(d, NULL);
 }
 
 /* Whether r is skipped: a cancelled read or work that has not started. */
@@ -598,6 +621,35 @@ store_account_delete(struct store *st, const char *host, const char *user,
 	struct store_req *r;
 
 	r = req_new(st, OP_DELETE, slen(host) + slen(user), fn, arg);
+	return submit(r, r != NULL && req_owner(r, NULL, host, user) < 0);
+}
+
+struct store_req *
+store_account_erase(struct store *st, const char *host, const char *user,
+    const struct store_erase *e, store_done_fn fn, void *arg)
+{
+	struct store_req *r;
+
+	r = req_new(st, OP_ERASE,
+	    slen(host) + slen(user) + slen(e->forget_store) + slen(e->ver_key) +
+	        e->ver_len,
+	    fn, arg);
+	if (r == NULL)
+		return NULL;
+	r->when = e->tombstone_ttl;
+	return submit(r,
+	    req_owner(r, e->forget_store, host, user) < 0 ||
+	        req_str(r, &r->key, e->ver_key) < 0 ||
+	        req_value(r, e->ver, e->ver_len) < 0);
+}
+
+struct store_req *
+store_tombstone_check(struct store *st, const char *host, const char *user,
+    store_done_fn fn, void *arg)
+{
+	struct store_req *r;
+
+	r = req_new(st, OP_TOMB_CHECK, slen(host) + slen(user), fn, arg);
 	return submit(r, r != NULL && req_owner(r, NULL, host, user) < 0);
 }
 

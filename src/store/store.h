@@ -124,6 +124,28 @@ struct store_req *store_account_delete(struct store *st, const char *host,
     const char *user, store_done_fn fn, void *arg);
 
 /*
+ * What else goes when an account is erased (store_account_erase): the
+ * rows of other owners in map store forget_store (NULL: none) whose key
+ * is the account's bare JID, each such owner's ver_key row (NULL: none)
+ * replaced by ver[ver_len]; and a tombstone kept tombstone_ttl seconds
+ * (0: none) that stops the name being registered again.
+ */
+struct store_erase {
+	const char *forget_store;
+	const char *ver_key;
+	const void *ver;
+	size_t ver_len;
+	int64_t tombstone_ttl;
+};
+/* store_account_delete() and the above in one transaction; e is copied. */
+struct store_req *store_account_erase(struct store *st, const char *host,
+    const char *user, const struct store_erase *e, store_done_fn fn, void *arg);
+/* STORE_OK (count = the tombstone's expiry) if a live tombstone names
+ * user@host, else STORE_NOTFOUND. */
+struct store_req *store_tombstone_check(struct store *st, const char *host,
+    const char *user, store_done_fn fn, void *arg);
+
+/*
  * Map stores (key "" is the key/value shape). fn may be NULL. Inputs are
  * copied. get: STORE_NOTFOUND if absent or expired; del: STORE_NOTFOUND
  * if there was nothing to delete; clear: count = keys deleted.

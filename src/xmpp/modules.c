@@ -11,6 +11,7 @@
 #include "xmpp/blocking.h"
 #include "xmpp/carbons.h"
 #include "xmpp/e2ee.h"
+#include "xmpp/erase.h"
 #include "xmpp/caps.h"
 #include "xmpp/fast.h"
 #include "xmpp/iq.h"
@@ -20,6 +21,7 @@
 #include "xmpp/pep.h"
 #include "xmpp/presence.h"
 #include "xmpp/push.h"
+#include "xmpp/register.h"
 #include "xmpp/retention.h"
 #include "xmpp/roster.h"
 
@@ -68,6 +70,8 @@ modules_init(void)
 	avatar_module_init();
 	fast_module_init();
 	adhoc_module_init();
+	erase_module_init();
+	register_module_init();
 	retention_module_init();
 	myview_module_init();
 }

@@ -1297,6 +1297,146 @@ roster_account_free(struct account *a)
 	a->slot[slot] = NULL;
 }
 
+/* --- an account going away (erasure) --- */
+
+struct forget {
+	char *bare; /* owned: the account erased */
+	roster_job_fn done;
+	void *arg;
+};
+
+struct forget_one {
+	struct forget *f; /* freed by the last job, forget_done */
+	char *contact; /* owned */
+};
+
+/* On (bare, contact): the contact is told and loses its item for bare. */
+static void
+forget_contact(void *arg)
+{
+	struct forget_one *o = arg;
+	const char *bare = o->f->bare;
+	struct roster *u = roster_of(bare), *c = roster_of(o->contact);
+	struct ritem *mine = NULL, *theirs;
+	struct arena *a;
+	unsigned old;
+
+	if (c == NULL || c->state != R_READY ||
+	    (theirs = entry(c, bare, 0)) == NULL ||
+	    (a = arena_new(512)) == NULL)
+		goto done;
+	if (u != NULL && u->state == R_READY)
+		mine = entry(u, o->contact, 0);
+	/* §3.2.2 as if bare had cancelled: whoever saw it sees it leave. */
+	if (mine != NULL && (mine->flags & F_FROM))
+		presence_send_unavailable(session_account(bare), c->bare);
+	old = theirs->flags;
+	if (old & (F_FROM | F_IN))
+		deliver_sub(a, NULL, UNSUBSCRIBE, bare, c->bare);
+	if (old & (F_TO | F_ASK))
+		deliver_sub(a, NULL, UNSUBSCRIBED, bare, c->bare);
+	/* RFC 6121 §2.5.3 for a contact that no longer exists: the item
+	 * goes, with a roster push. */
+	theirs->flags = 0;
+	entry_changed(c, theirs, old, 0);
+	arena_free(a);
+done:
+	free(o->contact);
+	free(o);
+}
+
+static void
+forget_done(void *arg)
+{
+	struct forget *f = arg;
+
+	f->done(f->arg);
+	free(f->bare);
+	free(f);
+}
+
+static int
+forget_queue(struct forget *f, struct hash *seen, const char *contact)
+{
+	struct forget_one *o;
+	const char *at = strchr(contact, '@');
+
+	/* Only accounts here have rosters to clean (no federation). */
+	if (at == NULL || strchr(contact, '/') != NULL ||
+	    !server_is_local(at + 1) || strcmp(contact, f->bare) == 0 ||
+	    hash_get(seen, contact) != NULL)
+		return 0;
+	if ((o = calloc(1, sizeof(*o))) == NULL ||
+	    (o->contact = strdup(contact)) == NULL ||
+	    hash_put(seen, o->contact, o) == -1) {
+		if (o != NULL)
+			free(o->contact);
+		free(o);
+		return -1;
+	}
+	o->f = f;
+	if (roster_job(f->bare, o->contact, forget_contact, o) == -1) {
+		hash_del(seen, o->contact);
+		free(o->contact);
+		free(o);
+		return -1;
+	}
+	return 0;
+}
+
+/* On bare: one job per contact, then forget_done after all of them. */
+static void
+forget_list(void *arg)
+{
+	struct forget *f = arg;
+	struct roster *u = roster_of(f->bare), *r;
+	struct ritem *it;
+	struct hash *seen;
+	size_t cur = 0;
+
+	if (u != NULL)
+		u->exists = 0; /* no new subscription reaches it */
+	if ((seen = hash_new()) == NULL) {
+		log_warn("event=roster_forget_failed");
+	} else {
+		if (u != NULL && u->state == R_READY)
+			while ((it = hash_next(u->items, &cur, NULL)) != NULL)
+				if (forget_queue(f, seen, it->jid) < 0)
+					log_warn("event=roster_forget_failed");
+		cur = 0;
+		while ((r = hash_next(rosters, &cur, NULL)) != NULL)
+			if (r != u && r->state == R_READY &&
+			    entry(r, f->bare, 0) != NULL &&
+			    forget_queue(f, seen, r->bare) < 0)
+				log_warn("event=roster_forget_failed");
+		/* The jobs own their contacts; seen only borrowed them. */
+		hash_free(seen);
+	}
+	/* Queued on bare after every job above, so it runs last. */
+	if (roster_job(f->bare, NULL, forget_done, f) == -1)
+		f->done(f->arg); /* f stays: queued jobs still read it */
+}
+
+int
+roster_forget(const char *bare, roster_job_fn done, void *arg)
+{
+	struct forget *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	    (f->bare = strdup(bare)) == NULL) {
+		free(f);
+		return -1;
+	}
+	f->done = done;
+	f->arg = arg;
+	if (roster_job(bare, NULL, forget_list, f) == -1) {
+		free(f->bare);
+		free(f);
+		return -1;
+	}
+	return 0;
+}
+
 void
 roster_module_init(void)
 {

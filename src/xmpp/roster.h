@@ -8,6 +8,12 @@
 #ifndef LETHE_ROSTER_H
 #define LETHE_ROSTER_H
 
+/* Where rosters live: map store ROSTER_STORE, one key per contact's bare
+ * JID and ROSTER_VER_KEY for the version (for code that works on the
+ * database directly, such as lethectl). */
+#define ROSTER_STORE "roster"
+#define ROSTER_VER_KEY ""
+
 struct account;
 struct arena;
 struct jid;
@@ -55,6 +61,20 @@ void roster_each(struct account *a, enum roster_sub mask,
 typedef void (*roster_job_fn)(void *arg);
 int roster_job(
     const char *bare, const char *other, roster_job_fn fn, void *arg);
+
+/*
+ * An account is going away (erasure): for each contact whose roster
+ * names `bare` (those in its own roster and every roster loaded here),
+ * the contact gets unavailable presence from each available resource of
+ * `bare` it could see, then <presence type='unsubscribe'/> and/or
+ * 'unsubscribed' as its subscriptions were, and loses the roster item
+ * (stored, and pushed to its interested resources). From then on `bare`
+ * is treated as no account by subscription jobs. done(arg) runs once all
+ * of that is done (possibly before this returns). Rosters not loaded
+ * here that name `bare` without `bare` naming them are the caller's to
+ * clean in the store. -1 (out of memory): done will not run.
+ */
+int roster_forget(const char *bare, roster_job_fn done, void *arg);
 
 /*
  * A presence subscription stanza (subscribe, subscribed, unsubscribe,

@@ -6,6 +6,9 @@ from peplib import error_of, get_items, publish, result_items
 from rosterlib import bare, online
 from xmpp_raw import dump
 
+# The name is made again after deletion: no tombstone here.
+LETHE_CONF = {"retention": {"tombstone": "0"}}
+
 NS = "urn:example:gone"
 
 

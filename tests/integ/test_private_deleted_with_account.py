@@ -3,6 +3,9 @@
 same name starts with neither."""
 from xmpp_raw import dump, q
 
+# The name is made again after deletion: no tombstone here.
+LETHE_CONF = {"retention": {"tombstone": "0"}}
+
 NS_PRIVATE = "jabber:iq:private"
 NS_VCARD = "vcard-temp"
 

@@ -5,6 +5,9 @@ from rosterlib import (bare, items, online, presences, roster_get,
                        roster_set, seen_push, wait_gone)
 from xmpp_raw import dump
 
+# The name is made again after deletion: no tombstone here.
+LETHE_CONF = {"retention": {"tombstone": "0"}}
+
 
 def test_erased(lethe, login):
     local, password, jid = acct = lethe.new_account("gone")

@@ -441,9 +441,9 @@ test_key_errors(void **state)
 	    "[server]\ndata_dir = /d\nlog_level = verbose ; HERE\n" HOST LISTEN,
 	    "'verbose' is not one of `err`, `warn`, `info` or `debug`");
 	expect_error(
-	    "[server]\ndata_dir = /d\nregistration = maybe ; HERE\n" HOST
+	    "[server]\ndata_dir = /d\nmoderation = maybe ; HERE\n" HOST
 	        LISTEN,
-	    "unknown key 'registration' in [server]");
+	    "unknown key 'moderation' in [server]");
 	expect_error(MINIMAL "[tls]\nciphers = NOTHING-KNOWN ; HERE\n",
 	    "ciphers: 'NOTHING-KNOWN'");
 	expect_error(MINIMAL "[tls]\nciphersuites = TLS_BOGUS ; HERE\n",
