@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/util.h"
+#include "ctl/control.h"
 #include "net/conn.h"
 #include "net/listen.h"
 #include "net/tls.h"
@@ -103,6 +104,7 @@ on_signal(struct loop *l, int fd, unsigned ev, void *arg)
 			log_info("event=shutdown streams=%zu", stream_count());
 			notify("STOPPING=1");
 			listen_close();
+			control_close();
 			stream_shutdown_all();
 			loop_stop(l);
 			break;
@@ -186,9 +188,16 @@ main(int argc, char **argv)
 	if ((sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
 	    loop_add(l, sfd, LOOP_READ, on_signal, NULL) == -1)
 		fatal("event=start_failed reason=signalfd");
+	/* Before the listeners: a second daemon on the same data directory
+	 * must stop here, not fight over ports and the database. */
+	if (control_open(l, conf->data_dir, err, sizeof(err)) == -1) {
+		fprintf(stderr, "lethe: %s\n", err);
+		return 1;
+	}
 	if (listen_open(l, conf->listens, conf->nlistens, stream_accept, NULL,
 	        err, sizeof(err)) == -1) {
 		fprintf(stderr, "lethe: %s\n", err);
+		control_close();
 		return 1;
 	}
 	retention_start(l, server.store);
@@ -199,6 +208,7 @@ main(int argc, char **argv)
 		return 1;
 	/* Streams were told to close; their last bytes went out in the
 	 * final iteration. */
+	control_close();
 	retention_stop();
 	store_close(server.store);
 	tls_ctx_free(server.tls);

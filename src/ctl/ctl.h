@@ -40,4 +40,17 @@ int ctl_cmd_deluser(struct ctl *c, int argc, char **argv);
  * account until DATE") and -1. c->db must be open. */
 int ctl_tombstoned(struct ctl *c, const struct jid *j);
 
+/*
+ * Sends one request to the running daemon over its control socket
+ * (src/ctl/control.h) and calls line(arg, l) for each response line.
+ * CTL_CALL_OK on "ok"; CTL_CALL_ERR with the error reported on stderr;
+ * CTL_CALL_NODAEMON (nothing reported) when no daemon is listening, so a
+ * caller can fall back to the database.
+ */
+enum { CTL_CALL_OK = 0, CTL_CALL_ERR = -1, CTL_CALL_NODAEMON = -2 };
+int ctl_call(struct ctl *c, const char *request,
+    void (*line)(void *arg, const char *l), void *arg);
+
+int ctl_cmd_status(struct ctl *c, int argc, char **argv);
+
 #endif

@@ -42,6 +42,7 @@ static const char usage_text[] =
     "  privacy-report [--format md|html|json]\n"
     "                what is stored, for how long, who can read it\n"
     "  users HOST    list the accounts of a host, one per line\n"
+    "  status        the running server's uptime and counts\n"
     "\n"
     "options:\n"
     "  -c FILE       configuration file (default " DEFAULT_CONF ")\n"
@@ -405,6 +406,7 @@ static const struct command {
     {"adduser", 1, cmd_adduser},
     {"deluser", 1, ctl_cmd_deluser},
     {"passwd", 1, cmd_passwd},
+    {"status", 0, ctl_cmd_status},
     {"privacy-report", -1, ctl_cmd_privacy_report},
     {"users", 1, cmd_users},
 };
