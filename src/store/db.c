@@ -148,6 +148,8 @@ enum stmt_id {
 	S_RET_SET,
 	S_RET_CLAMP_MAP,
 	S_RET_CLAMP_ARCH,
+	S_ARCH_SHORTEN_DEL,
+	S_ARCH_SHORTEN_SET,
 	S_STATS_MAP,
 	S_STATS_ARCH,
 	S_COUNT
@@ -247,6 +249,12 @@ static const char *const stmt_sql[S_COUNT] = {
                         " AND (expires IS NULL OR expires > ?2)",
     [S_RET_CLAMP_ARCH] = "UPDATE archive SET expires = ?2 WHERE store = ?1"
                          " AND (expires IS NULL OR expires > ?2)",
+    /* An owner's own shorter retention (db_archive_shorten). */
+    [S_ARCH_SHORTEN_DEL] = "DELETE FROM archive WHERE host = ?1"
+                           " AND user = ?2 AND store = ?3 AND at <= ?4",
+    [S_ARCH_SHORTEN_SET] = "UPDATE archive SET expires = at + ?4"
+                           " WHERE host = ?1 AND user = ?2 AND store = ?3"
+                           " AND (expires IS NULL OR expires > at + ?4)",
     /* What one owner holds in one store: live rows, the oldest item's
      * time (archives only: map rows carry no time) and the first expiry. */
     [S_STATS_MAP] = "SELECT count(*), NULL, min(expires) FROM map"
@@ -1563,6 +1571,43 @@ db_archive_delete(struct db *d, const char *store, const char *host,
 	return id != NULL && tmp.count == 0 ? STORE_NOTFOUND : STORE_OK;
 }
 
+enum store_status
+db_archive_shorten(struct db *d, const char *store, const char *host,
+    const char *user, int64_t ttl, struct store_res *r)
+{
+	sqlite3_stmt *s;
+	int64_t now = db_now();
+	uint64_t n;
+	int rc;
+
+	if (ttl <= 0 || tx_lost(d) || store_def(store, STORE_ARCHIVE) == NULL)
+		return STORE_ERR;
+	if ((s = stmt(d, S_ARCH_SHORTEN_DEL)) == NULL)
+		return STORE_ERR;
+	bind_owner(s, host, user, store);
+	sqlite3_bind_int64(s, 4, now - ttl);
+	rc = sqlite3_step(s);
+	stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		db_log(d, "archive_shorten");
+		return STORE_ERR;
+	}
+	n = (uint64_t)sqlite3_changes64(d->h);
+	if ((s = stmt(d, S_ARCH_SHORTEN_SET)) == NULL)
+		return STORE_ERR;
+	bind_owner(s, host, user, store);
+	sqlite3_bind_int64(s, 4, ttl);
+	rc = sqlite3_step(s);
+	stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		db_log(d, "archive_shorten");
+		return STORE_ERR;
+	}
+	if (r != NULL)
+		r->count = n;
+	return STORE_OK;
+}
+
 /* --- retention --- */
 
 /*
@@ -1571,8 +1616,8 @@ db_archive_delete(struct db *d, const char *store, const char *host,
  * out.
  */
 static int
-sweep_table(struct db *d, enum stmt_id id, int64_t now, uint64_t max,
-    uint64_t *count)
+sweep_table(
+    struct db *d, enum stmt_id id, int64_t now, uint64_t max, uint64_t *count)
 {
 	sqlite3_stmt *s;
 	int64_t n, batch;
@@ -1712,8 +1757,8 @@ db_stats(struct db *d, const char *store, const char *host, const char *user,
 			    store != NULL ? store : "(null)");
 		return STORE_ERR;
 	}
-	if ((s = stmt(d, def->shape == STORE_MAP ? S_STATS_MAP
-	                                         : S_STATS_ARCH)) == NULL)
+	if ((s = stmt(d,
+	         def->shape == STORE_MAP ? S_STATS_MAP : S_STATS_ARCH)) == NULL)
 		return STORE_ERR;
 	bind_owner(s, host, user, store);
 	sqlite3_bind_int64(s, 9, db_now());

@@ -122,8 +122,8 @@ enum store_status db_archive_append(struct db *d, struct arena *a,
  * than the store's (a user's own choice); it never lengthens it. */
 enum store_status db_archive_append_ttl(struct db *d, struct arena *a,
     const char *store, const char *host, const char *user, const char *id,
-    int64_t when, const char *with, const void *value, size_t len,
-    int64_t ttl, struct store_res *r);
+    int64_t when, const char *with, const void *value, size_t len, int64_t ttl,
+    struct store_res *r);
 /*
  * Items ordered by (time, insertion), oldest first, or newest first if
  * q->backwards. start and end are inclusive; after_id/before_id exclude
@@ -143,6 +143,13 @@ enum store_status db_archive_evict(struct db *d, const char *store,
 /* The owner's live items in one archive store, into *n. */
 enum store_status db_archive_count(struct db *d, const char *store,
     const char *host, const char *user, uint64_t *n);
+/*
+ * An owner's own shorter retention, applied to what is held: items at
+ * least ttl seconds old are deleted, the others expire at their time +
+ * ttl if that is sooner. r->count (r may be NULL) = items deleted.
+ */
+enum store_status db_archive_shorten(struct db *d, const char *store,
+    const char *host, const char *user, int64_t ttl, struct store_res *r);
 /* One item (id non-NULL; STORE_NOTFOUND if absent) or all the owner's
  * items. r->count (r may be NULL) = items deleted. */
 enum store_status db_archive_delete(struct db *d, const char *store,
@@ -155,8 +162,7 @@ enum store_status db_archive_delete(struct db *d, const char *store,
 enum store_status db_sweep(struct db *d, struct store_res *r);
 /* The same, deleting at most max rows (0: all), so one call never holds
  * the storage thread for long; r->count == max means more may remain. */
-enum store_status db_sweep_max(
-    struct db *d, uint64_t max, struct store_res *r);
+enum store_status db_sweep_max(struct db *d, uint64_t max, struct store_res *r);
 /*
  * Applies the registered retentions to rows already stored: a store whose
  * retention became shorter (or was switched on) since the last call gets
@@ -194,6 +200,5 @@ enum store_status db_tombstone_check(
     struct db *d, const char *host, const char *user, int64_t *until);
 /* Deletes expired tombstones, adding the number to *count (may be NULL). */
 enum store_status db_tombstone_sweep(struct db *d, uint64_t *count);
-
 
 #endif

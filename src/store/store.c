@@ -56,6 +56,8 @@ enum op {
 	OP_ARCH_APPEND,
 	OP_ARCH_QUERY,
 	OP_ARCH_DELETE,
+	OP_ARCH_SHORTEN,
+	OP_ACC_LIST,
 	OP_SWEEP,
 	OP_WORK,
 	OP_STATS,
@@ -115,6 +117,7 @@ op_writes(enum op op)
 	case OP_MAP_CLEAR:
 	case OP_ARCH_APPEND:
 	case OP_ARCH_DELETE:
+	case OP_ARCH_SHORTEN:
 		return 1;
 	default:
 		return 0;
@@ -213,9 +216,9 @@ execute(struct store *st, struct store_req *r)
 		    (res->status = db_archive_evict(d, r->store, r->host,
 		         r->user, res->count - r->max + 1, res)) != STORE_OK)
 			break;
-		res->status = db_archive_append_ttl(d, r->a, r->store,
-		    r->host, r->user, r->key, r->when, r->with, r->value,
-		    r->len, r->ttl, res);
+		res->status = db_archive_append_ttl(d, r->a, r->store, r->host,
+		    r->user, r->key, r->when, r->with, r->value, r->len, r->ttl,
+		    res);
 		break;
 	case OP_ARCH_QUERY:
 		res->status = db_archive_query(
@@ -224,6 +227,13 @@ execute(struct store *st, struct store_req *r)
 	case OP_ARCH_DELETE:
 		res->status = db_archive_delete(
 		    d, r->store, r->host, r->user, r->key, res);
+		break;
+	case OP_ARCH_SHORTEN:
+		res->status = db_archive_shorten(
+		    d, r->store, r->host, r->user, r->ttl, res);
+		break;
+	case OP_ACC_LIST:
+		res->status = db_account_list(d, r->a, r->host, res);
 		break;
 	case OP_SWEEP:
 		res->status = db_sweep_max(d, r->sweep_max, res);
@@ -761,10 +771,10 @@ store_archive_append_evict(struct store *st, const char *store,
 }
 
 struct store_req *
-store_archive_append_ttl(struct store *st, const char *store,
-    const char *host, const char *user, const char *id, int64_t when,
-    const char *with, const void *value, size_t len, size_t max, int evict,
-    int64_t ttl, store_done_fn fn, void *arg)
+store_archive_append_ttl(struct store *st, const char *store, const char *host,
+    const char *user, const char *id, int64_t when, const char *with,
+    const void *value, size_t len, size_t max, int evict, int64_t ttl,
+    store_done_fn fn, void *arg)
 {
 	struct store_req *r;
 
@@ -828,6 +838,29 @@ store_archive_delete(struct store *st, const char *store, const char *host,
 {
 	return submit(
 	    map_req(st, OP_ARCH_DELETE, store, host, user, id, 0, fn, arg), 0);
+}
+
+struct store_req *
+store_archive_shorten(struct store *st, const char *store, const char *host,
+    const char *user, int64_t ttl, store_done_fn fn, void *arg)
+{
+	struct store_req *r;
+
+	if (ttl <= 0)
+		return NULL;
+	r = map_req(st, OP_ARCH_SHORTEN, store, host, user, NULL, 0, fn, arg);
+	if (r == NULL)
+		return NULL;
+	r->ttl = ttl;
+	return submit(r, 0);
+}
+
+struct store_req *
+store_account_list(
+    struct store *st, const char *host, store_done_fn fn, void *arg)
+{
+	return submit(
+	    map_req(st, OP_ACC_LIST, "", host, "", NULL, 0, fn, arg), 0);
 }
 
 struct store_req *

@@ -215,10 +215,21 @@ struct store_req *store_archive_append_evict(struct store *st,
  * a per-item retention: ttl > 0 seconds is used when shorter than the
  * store's (a user's own choice), never to lengthen it.
  */
-struct store_req *store_archive_append_ttl(struct store *st,
-    const char *store, const char *host, const char *user, const char *id,
-    int64_t when, const char *with, const void *value, size_t len, size_t max,
-    int evict, int64_t ttl, store_done_fn fn, void *arg);
+struct store_req *store_archive_append_ttl(struct store *st, const char *store,
+    const char *host, const char *user, const char *id, int64_t when,
+    const char *with, const void *value, size_t len, size_t max, int evict,
+    int64_t ttl, store_done_fn fn, void *arg);
+/*
+ * An owner's own shorter retention, ttl > 0 seconds, applied to what the
+ * owner already holds: older items deleted (count), the rest expiring at
+ * their time + ttl when sooner (db_archive_shorten()).
+ */
+struct store_req *store_archive_shorten(struct store *st, const char *store,
+    const char *host, const char *user, int64_t ttl, store_done_fn fn,
+    void *arg);
+/* The users of host, sorted bytewise, as items[].key. */
+struct store_req *store_account_list(
+    struct store *st, const char *host, store_done_fn fn, void *arg);
 struct store_req *store_archive_query(struct store *st, const char *store,
     const char *host, const char *user, const struct store_archive_query *q,
     store_done_fn fn, void *arg);

@@ -26,6 +26,15 @@
  * the configured default is "always" (its own preferences may still
  * keep it, under an id its clients learn from a query).
  *
+ * A shorter retention of one's own. <prefs/> may carry lethe:seconds in
+ * urn:lethe:retention:0: how long this account's archive keeps items, at
+ * most the server's [retention] archive. A longer value is clamped to
+ * the server's, and the prefs result says the value in effect. Appends
+ * for the account then carry min(server, own) as the item's retention;
+ * setting it shortens what is already held at once (older items are
+ * deleted, the rest expire at their time + the choice), and queries do
+ * not reach back further than the choice.
+ *
  * Queries. Form fields with, start, end, before-id, after-id and ids;
  * RSM max, after and before (empty before: the last page); flip-page.
  * Each result is one <message/> to the asking session, then the <fin/>.
@@ -66,6 +75,7 @@
 #define NS_FORWARD "urn:xmpp:forward:0"
 #define NS_DELAY "urn:xmpp:delay"
 #define NS_HINTS "urn:xmpp:hints"
+#define NS_LETHE_RET "urn:lethe:retention:0"
 
 #define ARCHIVE_STORE "archive"
 #define PREFS_STORE "archive_prefs"
@@ -203,6 +213,46 @@ wants(const struct xml_node *el, struct account *acct, const char *peer)
 	}
 }
 
+/* The server's archive retention, seconds (0: kept until removed). */
+static int64_t
+server_ttl(void)
+{
+	const struct store_def *d = store_lookup(ARCHIVE_STORE);
+
+	return d != NULL ? __atomic_load_n(&d->retention, __ATOMIC_RELAXED) : 0;
+}
+
+/* Parses a lethe:seconds value; 0 if absent, -1 if malformed. */
+static int64_t
+parse_seconds(const char *v)
+{
+	int64_t n = 0;
+
+	if (v == NULL)
+		return 0;
+	if (*v == '\0' || strlen(v) > 12)
+		return -1;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		n = n * 10 + (*v - '0');
+	}
+	return n;
+}
+
+/* The account's own retention from el, clamped to the server's; 0: the
+ * server's applies. */
+static int64_t
+own_ttl(const struct xml_node *el)
+{
+	int64_t n, srv = server_ttl();
+
+	if (el == NULL ||
+	    (n = parse_seconds(xml_attr_ns(el, NS_LETHE_RET, "seconds"))) <= 0)
+		return 0;
+	return srv > 0 && n >= srv ? 0 : n;
+}
+
 static const struct xml_limits *
 limits(void)
 {
@@ -299,11 +349,11 @@ appended(void *arg, const struct store_res *r)
 
 static void
 append(const char *host, const char *user, const char *id, const char *peer,
-    const char *value, size_t len)
+    const char *value, size_t len, int64_t ttl)
 {
-	if (store_archive_append_evict(server.store, ARCHIVE_STORE, host, user,
+	if (store_archive_append_ttl(server.store, ARCHIVE_STORE, host, user,
 	        id, 0, peer, value, len, server.conf->limits.archive_messages,
-	        appended, NULL) == NULL)
+	        1, ttl, appended, NULL) == NULL)
 		log_warn("event=mam_append_failed");
 }
 
@@ -312,16 +362,19 @@ offline_prefs(void *arg, const struct store_res *r)
 {
 	struct pending *p = arg;
 	struct prefs tmp = {0};
+	int64_t ttl = 0;
 	int ok = 0;
 
 	if (r->status == STORE_OK &&
-	    prefs_set(&tmp, r->value, r->value_len) == 0)
+	    prefs_set(&tmp, r->value, r->value_len) == 0) {
 		ok = wants(tmp.el, NULL, p->peer);
-	else if (r->status == STORE_NOTFOUND)
+		ttl = own_ttl(tmp.el);
+	} else if (r->status == STORE_NOTFOUND) {
 		ok = wants(NULL, NULL, p->peer);
+	}
 	arena_free(tmp.a);
 	if (ok)
-		append(p->host, p->user, p->id, p->peer, p->value, p->len);
+		append(p->host, p->user, p->id, p->peer, p->value, p->len, ttl);
 	pending_free(p);
 }
 
@@ -419,6 +472,7 @@ filter(struct session *from, struct xml_node *st, struct arena *a,
 	struct account *rcpt;
 	struct prefs *p;
 	struct buf b = BUF_INIT;
+	int64_t my_ttl, their_ttl = 0;
 	struct xml_node *sid;
 	char id[ID_LEN + 1], *to_bare, *from_bare;
 	int mine, theirs;
@@ -434,10 +488,12 @@ filter(struct session *from, struct xml_node *st, struct arena *a,
 		return ROUTER_PASS;
 	p = from->acct->slot[slot];
 	mine = wants(p != NULL ? p->el : NULL, from->acct, to_bare);
+	my_ttl = own_ttl(p != NULL ? p->el : NULL);
 	rcpt = session_account(to_bare);
 	if (rcpt != NULL) {
 		p = rcpt->slot[slot];
 		theirs = wants(p != NULL ? p->el : NULL, rcpt, from_bare);
+		their_ttl = own_ttl(p != NULL ? p->el : NULL);
 	} else {
 		/* Decided once the stored prefs are read; the stanza-id
 		 * goes by the configured default (see the top). */
@@ -455,7 +511,7 @@ filter(struct session *from, struct xml_node *st, struct arena *a,
 	if (mine) {
 		util_random_id(id, ID_LEN);
 		append(from->acct->jid.domain, from->acct->jid.local, id,
-		    to_bare, buf_ptr(&b), buf_size(&b));
+		    to_bare, buf_ptr(&b), buf_size(&b), my_ttl);
 	}
 	util_random_id(id, ID_LEN);
 	if (theirs && (sid = xml_add(a, st, NS_SID, "stanza-id")) != NULL) {
@@ -466,7 +522,7 @@ filter(struct session *from, struct xml_node *st, struct arena *a,
 		append_offline(to, id, from_bare, &b);
 	else if (theirs)
 		append(to->domain, to->local, id, from_bare, buf_ptr(&b),
-		    buf_size(&b));
+		    buf_size(&b), their_ttl);
 	buf_free(&b);
 	return ROUTER_PASS;
 }
@@ -733,9 +789,11 @@ query(struct iq_req *req)
 	struct store_archive_query sq;
 	struct xml_node *x, *set, *e;
 	struct query *q;
+	struct prefs *p;
 	const char *why = NULL;
 	char *v;
 	unsigned long max;
+	int64_t ttl;
 
 	if (!req->set)
 		return IQ_UNHANDLED;
@@ -783,6 +841,12 @@ query(struct iq_req *req)
 		return IQ_DONE;
 	}
 	q->backwards = sq.backwards;
+	/* A shortened archive answers at once, before the sweep: nothing
+	 * older than the account's own retention (start is inclusive). */
+	p = req->from->acct->slot[slot];
+	if ((ttl = own_ttl(p != NULL ? p->el : NULL)) > 0 &&
+	    sq.start < (int64_t)time(NULL) - ttl + 1)
+		sq.start = (int64_t)time(NULL) - ttl + 1;
 	if (sq.max == 0) {
 		/* A count-only request: an empty page (count not kept). */
 		sq.max = 1;
@@ -835,6 +899,8 @@ prefs_build(struct arena *a, const struct xml_node *src, const char **why)
 {
 	struct xml_node *el;
 	const char *d = src != NULL ? xml_attr(src, "default") : NULL;
+	char num[24];
+	int64_t ttl;
 	size_t i;
 
 	*why = NULL;
@@ -855,6 +921,21 @@ prefs_build(struct arena *a, const struct xml_node *src, const char **why)
 	if ((*why = copy_list(a, src, el, "always")) != NULL ||
 	    (*why = copy_list(a, src, el, "never")) != NULL)
 		return NULL;
+	if (src != NULL &&
+	    parse_seconds(xml_attr_ns(src, NS_LETHE_RET, "seconds")) < 0) {
+		*why = "seconds must be decimal digits";
+		return NULL;
+	}
+	/* Kept only when shorter than the server's: what is returned is
+	 * what applies. */
+	if ((ttl = own_ttl(src)) > 0) {
+		snprintf(num, sizeof(num), "%lld", (long long)ttl);
+		if (xml_set_attr_ns(a, el, NS_LETHE_RET, "seconds", num) ==
+		    -1) {
+			*why = "out of memory";
+			return NULL;
+		}
+	}
 	return el;
 }
 
@@ -867,6 +948,7 @@ prefs_iq(struct iq_req *req)
 	struct xml_node *el;
 	struct buf b = BUF_INIT;
 	const char *why;
+	int64_t ttl;
 
 	if (req->from == NULL || !jid_bare_eq(&req->to, &req->from->jid)) {
 		iq_error(req, "cancel", "forbidden", NULL);
@@ -899,6 +981,11 @@ prefs_iq(struct iq_req *req)
 	/* A read still in flight must not overwrite what was just set. */
 	store_cancel(p->req);
 	p->req = NULL;
+	/* What the new choice no longer covers goes now, not at the sweep. */
+	if ((ttl = own_ttl(el)) > 0 &&
+	    store_archive_shorten(server.store, ARCHIVE_STORE, acct->jid.domain,
+	        acct->jid.local, ttl, appended, NULL) == NULL)
+		log_warn("event=mam_shorten_failed");
 	iq_reply(req, el);
 	return IQ_DONE;
 }
