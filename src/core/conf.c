@@ -213,7 +213,26 @@ static const struct key schema[] = {
                "`account_window`."},
     {SEC_LIMITS, "account_window", T_DURATION, SRV(limits.account_window),
         .min = 1, .max = DAY, .def = "5m",
-        .doc = "Length of the window for `account_failures`."},
+        .doc = "Length of the window for `account_failures` and "
+               "`login_failures_per_address`."},
+    {SEC_LIMITS, "connections_per_address", T_UINT,
+        SRV(limits.connections_per_address), .min = 0, .max = 1000000,
+        .def = "60",
+        .doc = "New connections accepted from one source address within "
+               "`connection_window`; past it a connection is closed at "
+               "once, before TLS. Counted under a keyed hash of the "
+               "address that lives in memory only (0: no limit)."},
+    {SEC_LIMITS, "connection_window", T_DURATION, SRV(limits.connection_window),
+        .min = 1, .max = DAY, .def = "1m",
+        .doc = "Length of the window for `connections_per_address`."},
+    {SEC_LIMITS, "login_failures_per_address", T_UINT,
+        SRV(limits.login_failures_per_address), .min = 0, .max = 1000000,
+        .def = "20",
+        .doc = "Failed logins allowed from one source address within "
+               "`account_window`; past it every login from there fails "
+               "with `<not-authorized/>` without the password being "
+               "checked. Counted under a keyed hash of the address that "
+               "lives in memory only (0: no limit)."},
     {SEC_LIMITS, "idle_timeout", T_DURATION, SRV(limits.idle_timeout), .min = 2,
         .max = DAY, .def = "5m",
         .doc = "Silence on a session before the server pings it "

@@ -60,6 +60,9 @@ struct conf_limits {
 	unsigned auth_attempts; /* failed SASL attempts per connection, 3 */
 	unsigned account_failures; /* failures per account per window, 10 */
 	unsigned account_window; /* seconds of that window, 300 */
+	unsigned connections_per_address; /* per connection_window, 60; 0 off */
+	unsigned connection_window; /* seconds, 60 */
+	unsigned login_failures_per_address; /* per account_window, 20; 0 off */
 	unsigned idle_timeout; /* seconds without traffic before ping, 300 */
 	unsigned read_budget; /* bytes read per connection per iteration */
 	unsigned max_connections; /* open client connections, 0 = fd limit */

@@ -25,6 +25,7 @@
 #include "ctl/control.h"
 #include "net/conn.h"
 #include "net/listen.h"
+#include "net/ratelimit.h"
 #include "net/tls.h"
 #include "store/store.h"
 #include "xmpp/modules.h"
@@ -194,6 +195,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "lethe: %s\n", err);
 		return 1;
 	}
+	if (ratelimit_init(l, &conf->limits) == -1)
+		fatal("event=start_failed reason=memory");
 	if (listen_open(l, conf->listens, conf->nlistens, stream_accept, NULL,
 	        err, sizeof(err)) == -1) {
 		fprintf(stderr, "lethe: %s\n", err);
@@ -209,6 +212,7 @@ main(int argc, char **argv)
 	/* Streams were told to close; their last bytes went out in the
 	 * final iteration. */
 	control_close();
+	ratelimit_end();
 	retention_stop();
 	store_close(server.store);
 	tls_ctx_free(server.tls);

@@ -1,6 +1,9 @@
 /*
- * listen: binds, listens, accepts in batches. Nothing about the peer is
- * kept: accept4() is called with a NULL address.
+ * listen: binds, listens, accepts in batches. The peer's address is read
+ * into a stack buffer only to compute its keyed hash (ratelimit.h) and is
+ * wiped before anything else runs: no struct holds it, nothing logs it.
+ * An address over its connection rate is closed at once, before TLS
+ * (a stream error would need the handshake the limit is there to spare).
  */
 #include "net/listen.h"
 
@@ -17,6 +20,8 @@
 #include "core/conf.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/util.h"
+#include "net/ratelimit.h"
 
 #define ACCEPT_BATCH 64
 
@@ -44,10 +49,18 @@ static void
 listen_io(struct loop *l, int fd, unsigned ev, void *arg)
 {
 	struct listener *ls = arg;
+	struct ratelimit_key key;
+	struct sockaddr_storage ss;
+	socklen_t sl;
 	int c, i, one = 1;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
-		c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		sl = sizeof(ss);
+		c = accept4(fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c != -1)
+			ratelimit_key_addr(&ss, sl, &key);
+		util_wipe(&ss, sizeof(ss));
 		if (c == -1) {
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
@@ -57,6 +70,14 @@ listen_io(struct loop *l, int fd, unsigned ev, void *arg)
 			}
 			return;
 		}
+		if (ratelimit_over(RATELIMIT_CONNECT, &key)) {
+			log_debug("event=connection_refused reason=rate");
+			close(c);
+			continue;
+		}
+		ratelimit_note(RATELIMIT_CONNECT, &key);
+		ratelimit_fd_set(c, &key);
+		util_wipe(&key, sizeof(key));
 		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		accept_fn(c, ls->li, accept_arg);
 	}

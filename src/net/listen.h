@@ -1,7 +1,8 @@
 /*
  * listen: listening sockets for the configured [listen] sections.
- * Accepted sockets are non-blocking and close-on-exec; the peer's address
- * is never looked at here (PRIVACY.md). When the process runs out of file
+ * Accepted sockets are non-blocking and close-on-exec. The peer's address
+ * is used for one thing, its keyed hash for the per-address limits
+ * (ratelimit.h), and wiped at once (PRIVACY.md). When the process runs out of file
  * descriptors, accepting pauses for a second instead of spinning.
  */
 #ifndef LETHE_LISTEN_H

@@ -18,19 +18,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/ssl.h>
+
 #include "core/buf.h"
 #include "core/conf.h"
-#include "core/hash.h"
 #include "core/loop.h"
 #include "core/util.h"
+#include "net/ratelimit.h"
 #include "net/tls.h"
 #include "store/store.h"
 #include "xmpp/jid.h"
 #include "xmpp/precis.h"
 #include "xmpp/scram.h"
 #include "xmpp/server.h"
-
-#define FAIL_TABLE_MAX 65536
 
 enum sasl_kind { SASL_SCRAM = 0, SASL_PLAIN };
 
@@ -49,6 +49,7 @@ struct sasl {
 	unsigned char exporter[32];
 	unsigned char endpoint[64];
 	struct scram_cb cb;
+	struct ratelimit_key addr; /* keyed hash of the source address */
 };
 
 /* PLAIN's work item: everything the storage thread needs, copied. */
@@ -59,63 +60,44 @@ struct plain_work {
 	int ok;
 };
 
-/* --- failed attempts per account, in memory only --- */
-
-struct failures {
-	char *key; /* "user@host", owned */
-	unsigned count;
-	int64_t since;
-};
-
-static struct hash *fail_table;
-
-static struct failures *
-fail_get(const char *host, const char *user, int create)
-{
-	char key[2 * JID_PART_MAX + 2];
-	struct failures *f;
-	int64_t now = util_time();
-
-	if (fail_table == NULL && (fail_table = hash_new()) == NULL)
-		return NULL;
-	snprintf(key, sizeof(key), "%s@%s", user, host);
-	f = hash_get(fail_table, key);
-	if (f != NULL &&
-	    now - f->since >= (int64_t)server.conf->limits.account_window) {
-		hash_del(fail_table, f->key);
-		free(f->key);
-		free(f);
-		f = NULL;
-	}
-	if (f == NULL && create && hash_count(fail_table) < FAIL_TABLE_MAX) {
-		if ((f = calloc(1, sizeof(*f))) == NULL ||
-		    (f->key = strdup(key)) == NULL ||
-		    hash_put(fail_table, f->key, f) == -1) {
-			if (f != NULL)
-				free(f->key);
-			free(f);
-			return NULL;
-		}
-		f->since = now;
-	}
-	return f;
-}
+/*
+ * --- failed attempts, in memory only ---
+ *
+ * Per account and per source address, counted by ratelimit.c under
+ * keyed hashes ("user@host" and the address under a key that lives in
+ * memory and rotates daily): no table here holds a name or an address.
+ */
 
 static int
 fail_locked(const char *host, const char *user)
 {
-	struct failures *f = fail_get(host, user, 0);
+	struct ratelimit_key k;
+	int r;
 
-	return f != NULL && f->count >= server.conf->limits.account_failures;
+	ratelimit_key_account(host, user, &k);
+	r = ratelimit_over(RATELIMIT_LOGIN_ACCOUNT, &k);
+	util_wipe(&k, sizeof(k));
+	return r;
 }
 
 static void
 fail_note(const char *host, const char *user)
 {
-	struct failures *f;
+	struct ratelimit_key k;
 
-	if (user != NULL && (f = fail_get(host, user, 1)) != NULL)
-		f->count++;
+	if (user == NULL)
+		return;
+	ratelimit_key_account(host, user, &k);
+	ratelimit_note(RATELIMIT_LOGIN_ACCOUNT, &k);
+	util_wipe(&k, sizeof(k));
+}
+
+/* A failed exchange counts for its account and its source address. */
+static void
+fail_note_x(struct sasl *x)
+{
+	fail_note(x->host, x->user);
+	ratelimit_note(RATELIMIT_LOGIN_ADDR, &x->addr);
 }
 
 /* --- mechanisms --- */
@@ -239,6 +221,7 @@ sasl_start(
 		goto fail;
 	x->fn = fn;
 	x->arg = arg;
+	ratelimit_fd_get(SSL_get_fd(ssl), &x->addr);
 	cb_fill(x, ssl);
 	if (strcmp(mech, "PLAIN") == 0) {
 		x->kind = SASL_PLAIN;
@@ -455,7 +438,7 @@ scram_step(struct sasl *x, const char *b64)
 	} else if (r == SCRAM_MALFORMED) {
 		finish(x, SASL_MALFORMED, NULL);
 	} else {
-		fail_note(x->host, x->user);
+		fail_note_x(x);
 		finish(x, r == SCRAM_BAD_CB ? SASL_BAD_CB : SASL_NOT_AUTHORIZED,
 		    NULL);
 	}
@@ -501,7 +484,7 @@ plain_checked(void *arg, const struct store_res *res)
 		finish(x, SASL_SUCCESS, NULL);
 		return;
 	}
-	fail_note(x->host, x->user);
+	fail_note_x(x);
 	finish(x, SASL_NOT_AUTHORIZED, NULL);
 }
 
@@ -551,7 +534,7 @@ plain_creds(void *arg, const struct store_res *res)
 	}
 	if (w == NULL) {
 		/* No account: the same answer as a wrong password. */
-		fail_note(x->host, x->user);
+		fail_note_x(x);
 		finish(x, SASL_NOT_AUTHORIZED, NULL);
 		return;
 	}
@@ -622,6 +605,12 @@ sasl_step(struct sasl *x, const char *b64, int present)
 {
 	if (x->req != NULL) {
 		finish(x, SASL_MALFORMED, NULL);
+		return;
+	}
+	if (ratelimit_over(RATELIMIT_LOGIN_ADDR, &x->addr)) {
+		/* Too many failures from this address: no password is
+		 * checked, and the answer is the same as a wrong one. */
+		finish(x, SASL_NOT_AUTHORIZED, NULL);
 		return;
 	}
 	if (!present) {

@@ -31,7 +31,8 @@ HOST = "localhost"
 
 # Test-friendly limits: small enough that the limit tests stay quick,
 # account_failures high so that one test's wrong passwords cannot lock
-# another test's account.
+# another test's account, and no per-address limits (every test connects
+# from 127.0.0.1; the abuse tests set their own).
 DEFAULT_CONF = {
     "server": {
         "data_dir": "data",
@@ -44,6 +45,8 @@ DEFAULT_CONF = {
         "auth_timeout": "2s",
         "auth_attempts": "3",
         "account_failures": "1000",
+        "connections_per_address": "0",
+        "login_failures_per_address": "0",
     },
 }
 

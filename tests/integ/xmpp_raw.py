@@ -125,7 +125,7 @@ class RawClient:
 
     def __init__(self, port, *, direct_tls=False, alpn=("xmpp-client",),
                  sni="localhost", timeout=DEFAULT_TIMEOUT, context=None,
-                 host="localhost"):
+                 host="localhost", source=None):
         self.host = host
         self.sni = sni
         self.timeout = timeout
@@ -137,8 +137,11 @@ class RawClient:
         self.peer_cert = None
         self.jid = None
         self._ids = 0
-        self.sock = socket.create_connection(("127.0.0.1", port),
-                                             timeout=timeout)
+        # source: a loopback address to connect from (127.0.0.2...), so
+        # tests can tell per-address limits apart.
+        self.sock = socket.create_connection(
+            ("127.0.0.1", port), timeout=timeout,
+            source_address=(source, 0) if source else None)
         self._reset_parser()
         if direct_tls:
             self._wrap(context or client_context(alpn=alpn))
