@@ -23,6 +23,7 @@
 #include "core/loop.h"
 #include "core/util.h"
 #include "ctl/control.h"
+#include "ctl/view.h"
 #include "net/conn.h"
 #include "net/listen.h"
 #include "net/ratelimit.h"
@@ -155,6 +156,7 @@ main(int argc, char **argv)
 	/* Modules read the configuration to decide what to register. */
 	server.conf = conf;
 	modules_init();
+	view_init();
 	/* Every retention from the configuration, before the store applies
 	 * them to rows already written. */
 	retention_configure(conf);

@@ -52,5 +52,6 @@ int ctl_call(struct ctl *c, const char *request,
     void (*line)(void *arg, const char *l), void *arg);
 
 int ctl_cmd_status(struct ctl *c, int argc, char **argv);
+int ctl_cmd_view(struct ctl *c, int argc, char **argv);
 
 #endif

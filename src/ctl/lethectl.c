@@ -43,6 +43,7 @@ static const char usage_text[] =
     "                what is stored, for how long, who can read it\n"
     "  users HOST    list the accounts of a host, one per line\n"
     "  status        the running server's uptime and counts\n"
+    "  view [JID]    live trace of routed stanzas (no content), until ^C\n"
     "\n"
     "options:\n"
     "  -c FILE       configuration file (default " DEFAULT_CONF ")\n"
@@ -407,6 +408,7 @@ static const struct command {
     {"deluser", 1, ctl_cmd_deluser},
     {"passwd", 1, cmd_passwd},
     {"status", 0, ctl_cmd_status},
+    {"view", -1, ctl_cmd_view},
     {"privacy-report", -1, ctl_cmd_privacy_report},
     {"users", 1, cmd_users},
 };

@@ -33,7 +33,7 @@
 
 #define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
 
-#define FILTERS_MAX 8
+#define FILTERS_MAX 16
 
 static router_out_fn out_filters[FILTERS_MAX];
 static router_in_fn in_filters[FILTERS_MAX];
