@@ -170,15 +170,35 @@ static const struct key schema[] = {
                "the archive (XEP-0313) and offline storage. `false`: the "
                "archive skips them and offline storage refuses them, so "
                "the sender gets `<service-unavailable/>`."},
-    {SEC_SERVER, "account_removal", T_BOOL, SRV(account_removal),
-        .def = "true",
+    {SEC_SERVER, "account_removal", T_BOOL, SRV(account_removal), .def = "true",
         .doc = "Let an account delete itself with XEP-0077 "
                "`<remove/>`: everything stored for it is erased, its "
                "contacts are told, and its name is tombstoned."},
-    {SEC_SERVER, "registration", T_BOOL, SRV(registration),
-        .def = "false",
+    {SEC_SERVER, "registration", T_BOOL, SRV(registration), .def = "false",
         .doc = "In-band registration of new accounts (XEP-0077). Not "
                "implemented yet: `true` is refused at start-up."},
+    {SEC_SERVER, "inactive_expiry", T_DURATION, SRV(inactive_expiry), .min = 0,
+        .max = 3650 * DAY, .def = "0",
+        .doc = "Delete accounts nobody has logged in to for this long, "
+               "through the same erasure as a self-deletion; `0` (the "
+               "default) turns it off and nothing is stored. When on, "
+               "only the ISO week of each account's last login is kept "
+               "(e.g. `2026-W47`), so this duration is rounded to "
+               "whole weeks."},
+    {SEC_SERVER, "inactive_warning", T_DURATION, SRV(inactive_warning),
+        .min = 0, .max = 3650 * DAY, .def = "7d",
+        .doc = "How long before `inactive_expiry` an inactive account is "
+               "sent a message from the server's domain (stored offline "
+               "like any message, so the next login shows it); rounded "
+               "to whole weeks; `0`: no warning."},
+    {SEC_SERVER, "inactive_check", T_DURATION, SRV(inactive_check), .min = 1,
+        .max = DAY, .def = "1d",
+        .doc = "Interval between checks for inactive accounts. For "
+               "tests: keep the default."},
+    {SEC_SERVER, "inactive_clock_offset", T_DURATION,
+        SRV(inactive_clock_offset), .min = 0, .max = 3650 * DAY, .def = "0",
+        .doc = "For tests only: the inactive-account check and the "
+               "login week run this far ahead of the real clock."},
     {SEC_SERVER, "software_version", T_BOOL, SRV(software_version),
         .def = "false",
         .doc = "Answer software version queries (XEP-0092) with the "
@@ -311,8 +331,8 @@ static const struct key schema[] = {
         .max = 365 * DAY, .def = "30d",
         .doc = "A push registration (XEP-0357) unused this long is "
                "removed."},
-    {SEC_RETENTION, "tombstone", T_DURATION, SRV(retention.tombstone),
-        .min = 0, .max = 3650 * DAY, .def = "365d",
+    {SEC_RETENTION, "tombstone", T_DURATION, SRV(retention.tombstone), .min = 0,
+        .max = 3650 * DAY, .def = "365d",
         .doc = "How long a deleted account's name cannot be registered "
                "again (kept as a keyed hash, never the name); `0` keeps "
                "no tombstone."},

@@ -110,6 +110,10 @@ struct conf {
 	int account_removal; /* XEP-0077 <remove/>, default 1 */
 	int registration; /* XEP-0077 registration, default 0 */
 	int store_plaintext; /* archive/hold plaintext bodies, default 1 */
+	unsigned inactive_expiry; /* seconds, 0 = off (default) */
+	unsigned inactive_warning; /* seconds before expiry, default 7 d */
+	unsigned inactive_check; /* seconds between checks, default 1 d */
+	unsigned inactive_clock_offset; /* seconds, tests only, default 0 */
 	char *tls_ciphers; /* owned; TLS 1.2 cipher list */
 	char *tls_ciphersuites; /* owned; TLS 1.3 suites */
 	enum conf_tls_version tls_min_protocol; /* default TLS 1.2 */

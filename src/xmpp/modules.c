@@ -17,6 +17,7 @@
 #include "xmpp/iq.h"
 #include "xmpp/mam.h"
 #include "xmpp/myview.h"
+#include "xmpp/inactive.h"
 #include "xmpp/offline.h"
 #include "xmpp/pep.h"
 #include "xmpp/presence.h"
@@ -74,4 +75,5 @@ modules_init(void)
 	register_module_init();
 	retention_module_init();
 	myview_module_init();
+	inactive_module_init();
 }

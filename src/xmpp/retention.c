@@ -27,6 +27,7 @@
 #include "store/store.h"
 #include "xml/xml.h"
 #include "xmpp/disco.h"
+#include "xmpp/inactive.h"
 #include "xmpp/server.h"
 
 #define NS_DATA "jabber:x:data"
@@ -150,11 +151,14 @@ retention_start(struct loop *l, struct store *st)
 	sweeper.store = st;
 	timer_init(&sweeper.timer, sweep, NULL);
 	timer_set(l, &sweeper.timer, SWEEP_INTERVAL_MS);
+	/* An account's own expiry: deletion after long inactivity. */
+	inactive_start(l);
 }
 
 void
 retention_stop(void)
 {
+	inactive_stop();
 	if (sweeper.loop != NULL)
 		timer_cancel(&sweeper.timer);
 	/* A sweep still in flight completes inside store_close(). */

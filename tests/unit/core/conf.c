@@ -441,8 +441,7 @@ test_key_errors(void **state)
 	    "[server]\ndata_dir = /d\nlog_level = verbose ; HERE\n" HOST LISTEN,
 	    "'verbose' is not one of `err`, `warn`, `info` or `debug`");
 	expect_error(
-	    "[server]\ndata_dir = /d\nmoderation = maybe ; HERE\n" HOST
-	        LISTEN,
+	    "[server]\ndata_dir = /d\nmoderation = maybe ; HERE\n" HOST LISTEN,
 	    "unknown key 'moderation' in [server]");
 	expect_error(MINIMAL "[tls]\nciphers = NOTHING-KNOWN ; HERE\n",
 	    "ciphers: 'NOTHING-KNOWN'");
