@@ -33,13 +33,6 @@ int ctl_open_db(struct ctl *c);
 /* STORE_OK if the account exists, STORE_NOTFOUND, or STORE_ERR. */
 enum store_status ctl_account_exists(struct ctl *c, const struct jid *j);
 
-int ctl_cmd_privacy_report(struct ctl *c, int argc, char **argv);
-
-int ctl_cmd_deluser(struct ctl *c, int argc, char **argv);
-/* 0 if no live tombstone names j; else reported ("used by a deleted
- * account until DATE") and -1. c->db must be open. */
-int ctl_tombstoned(struct ctl *c, const struct jid *j);
-
 /*
  * Sends one request to the running daemon over its control socket
  * (src/ctl/control.h) and calls line(arg, l) for each response line.
@@ -53,5 +46,15 @@ int ctl_call(struct ctl *c, const char *request,
 
 int ctl_cmd_status(struct ctl *c, int argc, char **argv);
 int ctl_cmd_view(struct ctl *c, int argc, char **argv);
+
+int ctl_cmd_deluser(struct ctl *c, int argc, char **argv);
+/* 0 if no live tombstone names j; else reported ("used by a deleted
+ * account until DATE") and -1. c->db must be open. */
+int ctl_tombstoned(struct ctl *c, const struct jid *j);
+
+int ctl_cmd_privacy_report(struct ctl *c, int argc, char **argv);
+
+int ctl_cmd_export(struct ctl *c, int argc, char **argv);
+int ctl_cmd_import(struct ctl *c, int argc, char **argv);
 
 #endif

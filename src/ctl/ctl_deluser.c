@@ -1,13 +1,18 @@
 /*
  * ctl_deluser: `lethectl deluser JID`.
  *
- * The account is erased in one transaction on the database directly
- * (db_account_erase), beside a running daemon or not: the account,
- * everything it owns, every other roster's item naming it (those rosters
- * get a new version, so a client with a cached copy fetches it again)
- * and the tombstone. Going through the daemon's control socket instead,
- * so that online contacts are told and sessions closed, comes with that
- * socket.
+ * With the daemon running, the request goes through the control socket
+ * ("deluser JID"): the daemon erases the account as in-band removal does
+ * (src/xmpp/erase.c): its contacts get unavailable presence and
+ * unsubscriptions and lose the roster item with a push, its data and
+ * verifiers go in one transaction with its tombstone, and its sessions
+ * are closed with <not-authorized/>.
+ *
+ * Without a daemon, the same transaction runs on the database directly
+ * (db_account_erase): the account, everything it owns, every other
+ * roster's item naming it (those rosters get a new version, so a client
+ * with a cached copy fetches it again) and the tombstone. Nobody is
+ * online to be told.
  *
  * adduser refuses a name whose tombstone lives (ctl_tombstoned).
  */
@@ -56,7 +61,7 @@ ctl_cmd_deluser(struct ctl *c, int argc, char **argv)
 	struct jid j;
 	char q[2 * JID_PART_MAX + 128];
 	enum store_status st;
-	int rc = EXIT_ERR;
+	int rc = EXIT_ERR, n;
 
 	(void)argc;
 	if (ctl_account_jid(c, argv[0], &j) < 0)
@@ -82,7 +87,21 @@ ctl_cmd_deluser(struct ctl *c, int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = erase_direct(c, &j);
+	n = snprintf(q, sizeof(q), "deluser %s@%s", j.local, j.domain);
+	if (n < 0 || (size_t)n >= sizeof(q)) {
+		ctl_err("JID too long");
+		goto out;
+	}
+	switch (ctl_call(c, q, NULL, NULL)) {
+	case CTL_CALL_OK:
+		rc = EXIT_OK;
+		break;
+	case CTL_CALL_NODAEMON:
+		rc = erase_direct(c, &j);
+		break;
+	default:
+		break; /* reported by ctl_call */
+	}
 out:
 	jid_free(&j);
 	return rc;

@@ -38,6 +38,8 @@ static const char usage_text[] =
     "commands:\n"
     "  adduser JID   create an account (password on standard input)\n"
     "  deluser JID   delete an account and everything stored for it\n"
+    "  export JID    write an account's data to standard output (XEP-0227)\n"
+    "  import FILE   create the accounts of a XEP-0227 file\n"
     "  passwd JID    set a new password (password on standard input)\n"
     "  privacy-report [--format md|html|json]\n"
     "                what is stored, for how long, who can read it\n"
@@ -406,10 +408,12 @@ static const struct command {
 } commands[] = {
     {"adduser", 1, cmd_adduser},
     {"deluser", 1, ctl_cmd_deluser},
+    {"export", 1, ctl_cmd_export},
+    {"import", 1, ctl_cmd_import},
     {"passwd", 1, cmd_passwd},
+    {"privacy-report", -1, ctl_cmd_privacy_report},
     {"status", 0, ctl_cmd_status},
     {"view", -1, ctl_cmd_view},
-    {"privacy-report", -1, ctl_cmd_privacy_report},
     {"users", 1, cmd_users},
 };
 

@@ -34,6 +34,7 @@
 #include "core/conf.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "ctl/control.h"
 #include "xmpp/jid.h"
 #include "xmpp/roster.h"
 #include "xmpp/router.h"
@@ -185,9 +186,49 @@ drop_erasing(struct session *from, struct xml_node *st, struct arena *a,
 	                                                         : ROUTER_PASS;
 }
 
+/* --- "deluser JID" on the control socket --- */
+
+static void
+ctl_erased(void *arg, enum store_status status)
+{
+	struct control_req *req = arg;
+
+	if (status == STORE_OK)
+		control_done(req, 1, NULL);
+	else if (status == STORE_NOTFOUND)
+		control_done(req, 0, "no such user");
+	else
+		control_done(req, 0, "database error");
+}
+
+static void
+ctl_deluser(struct control_req *req, int argc, char **argv)
+{
+	struct jid j;
+	int rc;
+
+	if (argc != 1 || jid_parse(argv[0], strlen(argv[0]), &j) < 0) {
+		control_done(req, 0, "usage: deluser JID");
+		return;
+	}
+	if (j.local == NULL || j.resource != NULL ||
+	    !server_is_local(j.domain)) {
+		jid_free(&j);
+		control_done(req, 0, "not an account here");
+		return;
+	}
+	rc = erase_account(j.domain, j.local, ctl_erased, req);
+	jid_free(&j);
+	if (rc == -2)
+		control_done(req, 0, "being deleted already");
+	else if (rc < 0)
+		control_done(req, 0, "out of memory");
+}
+
 void
 erase_module_init(void)
 {
-	if (router_add_out_filter(drop_erasing) == -1)
+	if (router_add_out_filter(drop_erasing) == -1 ||
+	    control_register("deluser", ctl_deluser) == -1)
 		fatal("erase: cannot register the module");
 }
