@@ -34,6 +34,7 @@
 
 #include "core/arena.h"
 #include "core/log.h"
+#include "core/hash.h"
 #include "core/loop.h"
 #include "core/util.h"
 #include "store/db.h"
@@ -102,6 +103,20 @@ struct store {
 	struct store_req *qhead, *qtail; /* queued, under mu */
 	struct store_req *dhead, *dtail; /* done, under mu */
 	int stopping; /* under mu */
+	/*
+	 * Archive sizes of owners with an evicting limit (the message
+	 * archive), counted once and then kept up to date by appends and
+	 * evictions, so an append does not count a large archive each time.
+	 * Storage thread only. Any other delete (sweep, delete, shorten,
+	 * erasure) or a failed group forgets them all: the next append of
+	 * each owner counts again.
+	 */
+	struct hash *counts;
+};
+
+struct arch_count {
+	char *key; /* "store\nhost\nuser", owned */
+	uint64_t n;
 };
 
 static int
@@ -146,6 +161,58 @@ req_free(struct store_req *r)
 /* --- the storage thread --- */
 
 static void
+counts_forget(struct store *st)
+{
+	struct arch_count *c;
+	size_t cur = 0;
+
+	if (st->counts == NULL)
+		return;
+	while ((c = hash_next(st->counts, &cur, NULL)) != NULL) {
+		free(c->key);
+		free(c);
+	}
+	hash_free(st->counts);
+	st->counts = NULL;
+}
+
+/* The archive size of the request's owner: cached, or counted. */
+static enum store_status
+arch_count(struct store *st, struct store_req *r, struct arch_count **out)
+{
+	char key[3 * 1024 + 3];
+	struct arch_count *c;
+	uint64_t n;
+	enum store_status s;
+
+	*out = NULL;
+	snprintf(key, sizeof(key), "%s\n%s\n%s", r->store, r->host, r->user);
+	if (st->counts == NULL && (st->counts = hash_new()) == NULL)
+		return db_archive_count(
+		    st->db, r->store, r->host, r->user, &r->res.count);
+	if ((c = hash_get(st->counts, key)) != NULL) {
+		r->res.count = c->n;
+		*out = c;
+		return STORE_OK;
+	}
+	if ((s = db_archive_count(st->db, r->store, r->host, r->user, &n)) !=
+	    STORE_OK)
+		return s;
+	r->res.count = n;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->key = strdup(key)) == NULL ||
+	    hash_put(st->counts, c->key, c) == -1) {
+		if (c != NULL)
+			free(c->key);
+		free(c);
+		return STORE_OK; /* counted, just not kept */
+	}
+	c->n = n;
+	*out = c;
+	return STORE_OK;
+}
+
+static void
 execute(struct store *st, struct store_req *r)
 {
 	struct store_res *res = &r->res;
@@ -164,9 +231,11 @@ execute(struct store *st, struct store_req *r)
 		    d, r->host, r->user, r->creds, r->ncreds);
 		break;
 	case OP_DELETE:
+		counts_forget(st);
 		res->status = db_account_delete(d, r->host, r->user, res);
 		break;
 	case OP_ERASE: {
+		counts_forget(st);
 		struct store_erase e = {.forget_store = r->store,
 		    .ver_key = r->key,
 		    .ver = r->value,
@@ -201,34 +270,51 @@ execute(struct store *st, struct store_req *r)
 	case OP_MAP_CLEAR:
 		res->status = db_map_clear(d, r->store, r->host, r->user, res);
 		break;
-	case OP_ARCH_APPEND:
+	case OP_ARCH_APPEND: {
+		struct arch_count *c = NULL;
+		uint64_t evicted = 0;
+
 		/* Counted and written in one step of this thread, so two
-		 * appends in flight cannot both take the last place. */
+		 * appends in flight cannot both take the last place. Small
+		 * quotas (offline) count each time; evicting ones (the
+		 * archive) keep a running count. */
 		if (r->max > 0 &&
-		    (res->status = db_archive_count(d, r->store, r->host,
-		         r->user, &res->count)) != STORE_OK)
+		    (res->status = r->evict
+		            ? arch_count(st, r, &c)
+		            : db_archive_count(d, r->store, r->host, r->user,
+		                  &res->count)) != STORE_OK)
 			break;
 		if (r->max > 0 && res->count >= r->max && !r->evict) {
 			res->status = STORE_LIMIT;
 			break;
 		}
-		if (r->max > 0 && res->count >= r->max &&
-		    (res->status = db_archive_evict(d, r->store, r->host,
-		         r->user, res->count - r->max + 1, res)) != STORE_OK)
-			break;
+		if (r->max > 0 && res->count >= r->max) {
+			if ((res->status = db_archive_evict(d, r->store,
+			         r->host, r->user, res->count - r->max + 1,
+			         res)) != STORE_OK)
+				break;
+			evicted = res->count;
+		}
 		res->status = db_archive_append_ttl(d, r->a, r->store, r->host,
 		    r->user, r->key, r->when, r->with, r->value, r->len, r->ttl,
 		    res);
+		if (c != NULL && res->status == STORE_OK)
+			c->n = c->n - (evicted < c->n ? evicted : c->n) + 1;
+		else if (c != NULL)
+			counts_forget(st);
 		break;
+	}
 	case OP_ARCH_QUERY:
 		res->status = db_archive_query(
 		    d, r->a, r->store, r->host, r->user, &r->q, res);
 		break;
 	case OP_ARCH_DELETE:
+		counts_forget(st);
 		res->status = db_archive_delete(
 		    d, r->store, r->host, r->user, r->key, res);
 		break;
 	case OP_ARCH_SHORTEN:
+		counts_forget(st);
 		res->status = db_archive_shorten(
 		    d, r->store, r->host, r->user, r->ttl, res);
 		break;
@@ -236,6 +322,7 @@ execute(struct store *st, struct store_req *r)
 		res->status = db_account_list(d, r->a, r->host, res);
 		break;
 	case OP_SWEEP:
+		counts_forget(st);
 		res->status = db_sweep_max(d, r->sweep_max, res);
 		break;
 	case OP_STATS:
@@ -329,6 +416,7 @@ run_segment(struct store *st, struct store_req **head)
 	}
 	if (grouped && db_commit(st->db) < 0) {
 		log_err("event=store_group_failed requests=%zu", n);
+		counts_forget(st);
 		for (r = first;; r = r->next) {
 			if (r->res.status != STORE_CANCELLED) {
 				memset(&r->res, 0, sizeof(r->res));
@@ -434,6 +522,7 @@ fail_mu:
 fail_async:
 	loop_async_free(st->async);
 fail_db:
+	counts_forget(st);
 	db_close(st->db);
 fail_st:
 	free(st);

@@ -6,6 +6,7 @@ minute; these run within seconds)."""
 import time
 
 from mamlib import bodies, query, settle
+from rosterlib import wait_gone
 from test_push_notify import enable, no_publish, publish
 from xmpp_raw import dump
 
@@ -39,7 +40,9 @@ def test_push_registration_expires_on_read(lethe, login):
     # A fresh registration fires, so the silence above is the expiry.
     u = login(user)
     assert enable(u, app.jid, "node-y").get("type") == "result"
+    full = u.jid
     u.close()
+    wait_gone(sender, full)
     sender.message(user[2], "after renewal")
     iq = publish(app)
     assert iq.get("type") == "set", dump(iq)
