@@ -32,6 +32,7 @@ BUILD_SRV = os.path.join(TOP, "build-bench")
 BUILD_GEN = os.path.join(TOP, "build-bench-gen")
 GEN = os.path.join(BUILD_GEN, "lethe-bench")
 SHIM = os.path.join(BUILD_GEN, "libmalloc-count.so")
+FILL = os.path.join(BUILD_GEN, "archive-fill")
 DOMAIN = "localhost"
 PASSWORD = "bench-password"
 USER_FMT = "b%ld"
@@ -283,7 +284,60 @@ tls = starttls
         return None
 
     def command(self):
-        return [os.path.join(self.build, "lethe"), "-c", self.conf]
+        return [os.path.join(self.build, "lethe"), "-c",
+                self.conf_used or self.conf]
+
+    conf_used = None
+
+    # The archive scenario's server: the same configuration with its own
+    # data directory (so the other scenarios' runs never see the large
+    # archive, nor rewrite its expiry at start-up), an archive limit
+    # above its size and a retention longer than its time span.
+    ARCHIVE_RETENTION_DAYS = 400
+
+    def archive_prepare(self, items):
+        """Makes (once) data-archive/ with accounts 1 and 2 and `items`
+        archived messages of account 2, written before the server starts
+        by archive-fill through the server's own store code. Switches the
+        next start() to it; archive_done() switches back. Returns the
+        path of the sample of ids."""
+        conf = os.path.join(self.dir, "lethe-archive.ini")
+        with open(self.conf) as f:
+            text = f.read()
+        text = text.replace("data_dir = data\n", "data_dir = data-archive\n")
+        lim = "archive_messages = %d\n" % max(2 * items, 100000)
+        if "\n[limits]\n" in text:
+            text = text.replace("\n[limits]\n", "\n[limits]\n" + lim)
+        else:
+            text += "\n[limits]\n" + lim
+        text += "\n[retention]\narchive = %dd\n" % self.ARCHIVE_RETENTION_DAYS
+        with open(conf, "w") as f:
+            f.write(text)
+        ids = os.path.join(self.dir, "archive-ids.txt")
+        mark = os.path.join(self.dir, "archive-filled")
+        if not (os.path.exists(mark) and
+                open(mark).read().strip() == str(items)):
+            data = os.path.join(self.dir, "data-archive")
+            shutil.rmtree(data, ignore_errors=True)
+            os.makedirs(data, mode=0o700)
+            ctl = os.path.join(self.build, "lethectl")
+            for i in (1, 2):
+                subprocess.run([ctl, "-c", conf, "adduser",
+                                "%s@%s" % (USER_FMT % i, DOMAIN)],
+                               input=(PASSWORD + "\n").encode(),
+                               check=True, stdout=subprocess.DEVNULL)
+            t0 = time.monotonic()
+            sh([FILL, data, DOMAIN, USER_FMT % 2, str(items),
+                str(self.ARCHIVE_RETENTION_DAYS * 86400), ids])
+            log("%s: %d archived messages written in %.0f s" %
+                (self.name, items, time.monotonic() - t0))
+            with open(mark, "w") as f:
+                f.write(str(items))
+        self.conf_used = conf
+        return ids
+
+    def archive_done(self):
+        self.conf_used = None
 
     def create_accounts(self, n):
         mark = os.path.join(self.dir, "accounts")

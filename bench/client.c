@@ -92,6 +92,12 @@ client_init(uint32_t server_addr, uint16_t port, const char *dom,
 	return 0;
 }
 
+void
+client_set_callbacks(const struct client_cb *cb)
+{
+	cbs = cb;
+}
+
 int
 client_epoll_fd(void)
 {
@@ -725,7 +731,14 @@ dispatch(struct client *c, const char *p, const char *end)
 	size_t nl;
 	const char *name = local_name(p, end, &nl);
 
-	if (c->phase == CP_READY && name_is(name, nl, "message")) {
+	if (c->phase == CP_READY && cbs->stanza != NULL &&
+	    (name_is(name, nl, "message") ||
+	        (name_is(name, nl, "iq") &&
+	            (attr_is(p, end, "type", "result") ||
+	                attr_is(p, end, "type", "error")))) &&
+	    cbs->stanza(c, p, end)) {
+		/* the scenario's */
+	} else if (c->phase == CP_READY && name_is(name, nl, "message")) {
 		on_message(c, p, end);
 	} else if (name_is(name, nl, "presence")) {
 		/* The server reflects our own presence: nothing to do. */
@@ -925,4 +938,29 @@ client_send_chat(struct client *c, const char *to, uint64_t stamp)
 	    "</message>",
 	    to, (unsigned long long)++c->msg_id, (unsigned long long)stamp,
 	    body_pad);
+}
+
+int
+client_sendf(struct client *c, const char *fmt, ...)
+{
+	char small[2048], *p = small;
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= sizeof(small)) {
+		if ((p = malloc((size_t)n + 1)) == NULL)
+			return -1;
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	rc = send_bytes(c, p, (size_t)n);
+	if (p != small)
+		free(p);
+	return rc;
 }

@@ -43,6 +43,9 @@ struct client_cb {
 	/* The client is closed and about to be freed; failed != 0 when it
 	 * ended on an error (c->why says which). */
 	void (*gone)(struct client *c, int failed);
+	/* Optional: once ready, every <message/> and every <iq/> result or
+	 * error is offered here first, as [p, end); nonzero: consumed. */
+	int (*stanza)(struct client *c, const char *p, const char *end);
 };
 
 enum client_phase {
@@ -100,6 +103,8 @@ int client_init(uint32_t server_addr, uint16_t port, const char *domain,
     size_t body_bytes);
 /* The epoll descriptor the loop waits on; event data is the client. */
 int client_epoll_fd(void);
+/* Replaces the callbacks given to client_init() (one scenario's). */
+void client_set_callbacks(const struct client_cb *cb);
 /* Starts a login from source address src. NULL if no descriptor or
  * memory is left (the caller counts it as a failure). */
 struct client *client_start(uint32_t src, const char *user,
@@ -110,6 +115,9 @@ void client_event(struct client *c, uint32_t ev);
 void client_flush(void);
 /* Queues a chat message to the bare JID to, with the send time. */
 int client_send_chat(struct client *c, const char *to, uint64_t stamp);
+/* Queues any text (a stanza) for sending; 0 or -1. */
+int client_sendf(struct client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Ends the stream (</stream:stream>, close_notify) and closes. */
 void client_quit(struct client *c);
 /* Fails clients whose login has taken longer than timeout_ns. */

@@ -9,7 +9,8 @@
  *   latency     sender-to-recipient latency at fixed, paced rates
  *   logins      full logins/s (TCP, STARTTLS, SCRAM, bind, roster,
  *               presence) and server CPU per login
- *   archive     not yet: needs message archive queries (XEP-0313)
+ *   archive     message archive (XEP-0313) query latency and server CPU
+ *               per query on a large archive, with a concurrent ping
  *
  * One thread, one epoll loop (client.c does the protocol). Every scenario
  * is bounded in time (its own durations and an overall --timeout) and in
@@ -65,6 +66,8 @@ struct opts {
 	double warmup, duration, settle, hold, timeout, login_timeout;
 	size_t body;
 	int sha1;
+	long owner, queries;
+	const char *ids;
 };
 
 static struct opts o = {
@@ -85,6 +88,7 @@ static struct opts o = {
     .timeout = 900,
     .login_timeout = 60,
     .body = 64,
+    .queries = 200,
 };
 
 static struct procstat srv;
@@ -237,7 +241,7 @@ cb_gone(struct client *c, int failed)
 		on_gone_fn(c, failed);
 }
 
-static const struct client_cb callbacks = {cb_ready, cb_message, cb_gone};
+static const struct client_cb callbacks = {cb_ready, cb_message, cb_gone, NULL};
 
 /* Starts slot i's login as account (1-based). */
 static int
@@ -907,16 +911,403 @@ scenario_logins(void)
 
 /* --- archive --- */
 
+/*
+ * One account (--owner) holds a large archive (filled by archive-fill,
+ * whose sample of ids and peers is --ids). Its client runs message
+ * archive queries (urn:xmpp:mam:2) one at a time, kind after kind; a
+ * second account's client pings the server every 10 ms throughout, so
+ * the ping's round trip shows whether the server's loop stays free for
+ * other clients while the queries run.
+ */
+#define NS_MAM "urn:xmpp:mam:2"
+#define NS_RSM "http://jabber.org/protocol/rsm"
+#define ARCH_IDS_MAX 100000
+#define PING_EVERY_NS 10000000ull
+
+enum arch_kind { AK_LAST, AK_MIDDLE, AK_WITH, AK_RANGE, AK_IDS, AK_N };
+
+static const char *const arch_names[AK_N] = {
+    "last", "middle", "with", "range", "ids"};
+static const char *const arch_what[AK_N] = {
+    "the last page (RSM <before/>, max 50)",
+    "a page after a random id (RSM <after/>, max 50)",
+    "the last page with one peer (form: with, max 50)",
+    "one day from a random time (form: start, end, max 50)",
+    "10 random ids (form: ids)",
+};
+
+struct arch_sample {
+	char id[24];
+	long long when;
+	char peer[96];
+};
+
+static struct arch_sample *arch_ids;
+static size_t arch_nids;
+static struct client *arch_c, *ping_c;
+static int arch_ready;
+static uint64_t arch_sent_ns, arch_seq, arch_results, arch_errors;
+static int arch_busy; /* a query is out */
+static struct hist *arch_lat, *ping_idle, *ping_load, *ping_cur;
+static uint64_t ping_sent_ns, ping_seq;
+static int ping_out;
+static uint64_t xrand = 0x2545f4914f6cdd1dull;
+
+static uint64_t
+arch_rand(void)
+{
+	xrand ^= xrand << 13;
+	xrand ^= xrand >> 7;
+	xrand ^= xrand << 17;
+	return xrand;
+}
+
+static int
+arch_load_ids(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+
+	if (f == NULL) {
+		perror(path);
+		return -1;
+	}
+	if ((arch_ids = calloc(ARCH_IDS_MAX, sizeof(*arch_ids))) == NULL) {
+		fclose(f);
+		return -1;
+	}
+	while (arch_nids < ARCH_IDS_MAX && fgets(line, sizeof(line), f)) {
+		struct arch_sample *s = &arch_ids[arch_nids];
+
+		if (sscanf(line, "%23s %lld %95s", s->id, &s->when, s->peer) ==
+		    3)
+			arch_nids++;
+	}
+	fclose(f);
+	return arch_nids > 0 ? 0 : -1;
+}
+
+static void
+arch_stamp(long long t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+#define FORM_HEAD                                                              \
+	"<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' "       \
+	"type='hidden'><value>" NS_MAM "</value></field>"
+
+static void
+arch_send(enum arch_kind k)
+{
+	const struct arch_sample *s = &arch_ids[arch_rand() % arch_nids];
+	unsigned long long q = (unsigned long long)++arch_seq;
+	char a[32], b[32], ids[10 * 64];
+	size_t n = 0, i;
+
+	arch_busy = 1;
+	arch_sent_ns = procstat_now_ns();
+	switch (k) {
+	case AK_LAST:
+		client_sendf(arch_c,
+		    "<iq type='set' id='a%llx'><query xmlns='" NS_MAM
+		    "' queryid='a%llx'><set xmlns='" NS_RSM "'><max>50</max>"
+		    "<before/></set></query></iq>",
+		    q, q);
+		break;
+	case AK_MIDDLE:
+		client_sendf(arch_c,
+		    "<iq type='set' id='a%llx'><query xmlns='" NS_MAM
+		    "' queryid='a%llx'><set xmlns='" NS_RSM "'><max>50</max>"
+		    "<after>%s</after></set></query></iq>",
+		    q, q, s->id);
+		break;
+	case AK_WITH:
+		client_sendf(arch_c,
+		    "<iq type='set' id='a%llx'><query xmlns='" NS_MAM
+		    "' queryid='a%llx'>" FORM_HEAD
+		    "<field var='with'><value>%s</value></field></x>"
+		    "<set xmlns='" NS_RSM "'><max>50</max><before/></set>"
+		    "</query></iq>",
+		    q, q, s->peer);
+		break;
+	case AK_RANGE:
+		arch_stamp(s->when, a, sizeof(a));
+		arch_stamp(s->when + 86400, b, sizeof(b));
+		client_sendf(arch_c,
+		    "<iq type='set' id='a%llx'><query xmlns='" NS_MAM
+		    "' queryid='a%llx'>" FORM_HEAD
+		    "<field var='start'><value>%s</value></field>"
+		    "<field var='end'><value>%s</value></field></x>"
+		    "<set xmlns='" NS_RSM "'><max>50</max></set>"
+		    "</query></iq>",
+		    q, q, a, b);
+		break;
+	default:
+		for (i = 0; i < 10; i++)
+			n += (size_t)snprintf(ids + n, sizeof(ids) - n,
+			    "<value>%s</value>",
+			    arch_ids[arch_rand() % arch_nids].id);
+		client_sendf(arch_c,
+		    "<iq type='set' id='a%llx'><query xmlns='" NS_MAM
+		    "' queryid='a%llx'>" FORM_HEAD
+		    "<field var='ids'>%s</field></x></query></iq>",
+		    q, q, ids);
+		break;
+	}
+}
+
+static int
+arch_stanza(struct client *c, const char *p, const char *end)
+{
+	uint64_t now = procstat_now_ns();
+	size_t len = (size_t)(end - p);
+
+	if (c == ping_c) {
+		if (p[1] == 'i' && memmem(p, len, "id='k", 5) != NULL &&
+		    ping_out) {
+			ping_out = 0;
+			if (ping_cur != NULL)
+				hist_add(ping_cur, now - ping_sent_ns);
+			return 1;
+		}
+		return 0;
+	}
+	if (c != arch_c)
+		return 0;
+	if (p[1] == 'm') {
+		if (memmem(p, len, "<result xmlns='" NS_MAM,
+		        sizeof("<result xmlns='" NS_MAM) - 1) != NULL) {
+			arch_results++;
+			return 1;
+		}
+		return 0;
+	}
+	if (memmem(p, len, "id='a", 5) == NULL || !arch_busy)
+		return 0;
+	if (memmem(p, len, "type='error'", 12) != NULL ||
+	    memmem(p, len, "type=\"error\"", 12) != NULL)
+		arch_errors++;
+	arch_busy = 0;
+	hist_add(arch_lat, now - arch_sent_ns);
+	return 1;
+}
+
+static void
+arch_ready_cb(struct client *c)
+{
+	arch_ready++;
+}
+
+/* Anything else that arrives (none is expected) is ignored. */
+static void
+arch_message_cb(struct client *c, uint64_t stamp, int error)
+{
+}
+
+static void
+arch_gone_cb(struct client *c, int failed)
+{
+	if (failed)
+		fprintf(stderr,
+		    "lethe-bench: archive: %s's client failed: %s\n",
+		    c == arch_c ? "the owner" : "the pinger",
+		    c->why ? c->why : "?");
+	if (c == arch_c)
+		arch_c = NULL;
+	if (c == ping_c)
+		ping_c = NULL;
+}
+
+static void
+ping_tick(uint64_t now)
+{
+	if (ping_c == NULL)
+		return;
+	if (ping_out && now - ping_sent_ns > 5000000000ull)
+		ping_out = 0; /* lost: counted nowhere; shows as max */
+	if (!ping_out && now - ping_sent_ns >= PING_EVERY_NS) {
+		ping_out = 1;
+		ping_sent_ns = now;
+		client_sendf(ping_c,
+		    "<iq type='get' id='k%llx' to='%s'><ping "
+		    "xmlns='urn:xmpp:ping'/></iq>",
+		    (unsigned long long)++ping_seq, o.domain);
+	}
+}
+
+static enum arch_kind arch_cur;
+static uint64_t arch_left;
+
+static void
+arch_tick(uint64_t now)
+{
+	ping_tick(now);
+	if (!arch_busy && arch_left > 0 && arch_c != NULL) {
+		arch_left--;
+		arch_send(arch_cur);
+	}
+}
+
+static int
+arch_done(void)
+{
+	return (arch_left == 0 && !arch_busy) || arch_c == NULL;
+}
+
+static int
+arch_both_ready(void)
+{
+	return arch_ready >= 2 || arch_c == NULL || ping_c == NULL;
+}
+
+static void
+ping_only_tick(uint64_t now)
+{
+	ping_tick(now);
+}
+
 static int
 scenario_archive(void)
 {
-	printf("archive query latency: not measured yet; it needs message "
-	       "archive queries (XEP-0313), which the server does not "
-	       "offer yet\n");
+	static const struct client_cb cbs = {
+	    arch_ready_cb, arch_message_cb, arch_gone_cb, arch_stanza};
+	struct sample a, b, i0, i1;
+	char user[48];
+	double idle_us_per_s, srv_us[AK_N], lat50[AK_N], lat99[AK_N];
+	double res_per_q[AK_N], qps[AK_N], gen_pct = 0;
+	uint64_t errs[AK_N], warm;
+	long owner = o.owner > 0 ? o.owner : o.accounts;
+	int k;
+
+	printf("archive: MAM queries on %s's archive (%s), %ld of each "
+	       "kind, one at a time; a ping every 10 ms from another "
+	       "client\n",
+	    o.user_fmt, o.label, o.queries);
+	if (o.ids == NULL || arch_load_ids(o.ids) == -1) {
+		fprintf(stderr,
+		    "lethe-bench: archive needs --ids FILE "
+		    "(from archive-fill)\n");
+		return 1;
+	}
+	if (owner < 2) {
+		fprintf(stderr, "lethe-bench: archive needs two accounts\n");
+		return 1;
+	}
+	if ((arch_lat = malloc(sizeof(*arch_lat))) == NULL ||
+	    (ping_idle = malloc(sizeof(*ping_idle))) == NULL ||
+	    (ping_load = malloc(sizeof(*ping_load))) == NULL)
+		return 1;
+	hist_reset(ping_idle);
+	hist_reset(ping_load);
+	client_set_callbacks(&cbs);
+	user_of(owner, user, sizeof(user));
+	arch_c = client_start(source_of(0), user, "archive", NULL, 0);
+	user_of(owner - 1, user, sizeof(user));
+	ping_c = client_start(source_of(1), user, "ping", NULL, 1);
+	if (arch_c == NULL || ping_c == NULL)
+		return 1;
+	arch_c->t_start = ping_c->t_start = procstat_now_ns();
+	run(arch_both_ready, NULL, procstat_now_ns() + 60000000000ull, 1000000);
+	if (arch_ready < 2 || arch_c == NULL || ping_c == NULL) {
+		fprintf(stderr, "lethe-bench: archive: login failed\n");
+		return 1;
+	}
+	/* The ping alone: its round trip and the server's CPU with no
+	 * query running. */
+	ping_cur = ping_idle;
+	sample(&i0);
+	run(NULL, ping_only_tick, i0.t + 3000000000ull, 1000000);
+	sample(&i1);
+	idle_us_per_s = (double)(i1.srv_us - i0.srv_us) / secs(i1.t - i0.t);
+	load_mark(1);
+	for (k = 0; k < AK_N; k++) {
+		arch_cur = (enum arch_kind)k;
+		/* Warm-up: the first few queries of a kind read pages
+		 * the ones before did not. */
+		warm = (uint64_t)(o.queries / 10 + 1);
+		ping_cur = NULL;
+		hist_reset(arch_lat);
+		arch_left = warm;
+		run(arch_done, arch_tick, UINT64_MAX, 1000000);
+		hist_reset(arch_lat);
+		arch_results = arch_errors = 0;
+		ping_cur = ping_load;
+		arch_left = (uint64_t)o.queries;
+		sample(&a);
+		run(arch_done, arch_tick, UINT64_MAX, 1000000);
+		sample(&b);
+		if (arch_c == NULL || arch_left > 0 || arch_busy) {
+			fprintf(stderr,
+			    "lethe-bench: archive: %s queries "
+			    "did not finish\n",
+			    arch_names[k]);
+			return 1;
+		}
+		srv_us[k] = ((double)(b.srv_us - a.srv_us) -
+		                idle_us_per_s * secs(b.t - a.t)) /
+		    (double)o.queries;
+		lat50[k] = (double)hist_quantile(arch_lat, 0.5) / 1e3;
+		lat99[k] = (double)hist_quantile(arch_lat, 0.99) / 1e3;
+		res_per_q[k] = (double)arch_results / (double)o.queries;
+		qps[k] = (double)o.queries / secs(b.t - a.t);
+		errs[k] = arch_errors;
+		if (pct(b.gen_us - a.gen_us, b.t - a.t) > gen_pct)
+			gen_pct = pct(b.gen_us - a.gen_us, b.t - a.t);
+	}
+	ping_cur = NULL;
+	load_mark(0);
+	printf("  %-7s %9s %9s %10s %9s %8s %6s  %s\n", "query", "p50 ms",
+	    "p99 ms", "srv us/q", "queries/s", "items/q", "errors", "what");
+	for (k = 0; k < AK_N; k++)
+		printf("  %-7s %9.2f %9.2f %10.0f %9.0f %8.1f %6" PRIu64
+		       "  %s\n",
+		    arch_names[k], lat50[k] / 1e3, lat99[k] / 1e3, srv_us[k],
+		    qps[k], res_per_q[k], errs[k], arch_what[k]);
+	printf("  ping round trip, µs: alone p50 %.0f p99 %.0f; during the "
+	       "queries p50 %.0f p99 %.0f max %.0f (%" PRIu64 " pings)\n",
+	    (double)hist_quantile(ping_idle, 0.5) / 1e3,
+	    (double)hist_quantile(ping_idle, 0.99) / 1e3,
+	    (double)hist_quantile(ping_load, 0.5) / 1e3,
+	    (double)hist_quantile(ping_load, 0.99) / 1e3,
+	    (double)ping_load->max / 1e3, ping_load->count);
+	gen_bound_note(gen_pct);
 	json_open("archive");
-	if (json)
-		fprintf(json, ", \"status\": \"not implemented\"");
+	if (json) {
+		fprintf(json,
+		    ", \"queries_per_kind\": %ld, \"owner\": %ld, "
+		    "\"sample_ids\": %zu, \"server_idle_us_per_s\": %.1f, "
+		    "\"gen_cpu_pct_max\": %.1f, \"kinds\": {",
+		    o.queries, owner, arch_nids, idle_us_per_s, gen_pct);
+		for (k = 0; k < AK_N; k++)
+			fprintf(json,
+			    "%s\"%s\": {\"p50_us\": %.1f, \"p99_us\": %.1f, "
+			    "\"server_us_per_query\": %.1f, "
+			    "\"queries_per_s\": %.1f, "
+			    "\"items_per_query\": %.2f, \"errors\": %" PRIu64
+			    "}",
+			    k ? ", " : "", arch_names[k], lat50[k], lat99[k],
+			    srv_us[k], qps[k], res_per_q[k], errs[k]);
+		fprintf(json,
+		    "}, \"ping_idle_p50_us\": %.1f, \"ping_idle_p99_us\": "
+		    "%.1f, \"ping_load_p50_us\": %.1f, "
+		    "\"ping_load_p99_us\": %.1f, \"ping_load_max_us\": %.1f, "
+		    "\"pings_during_queries\": %" PRIu64,
+		    (double)hist_quantile(ping_idle, 0.5) / 1e3,
+		    (double)hist_quantile(ping_idle, 0.99) / 1e3,
+		    (double)hist_quantile(ping_load, 0.5) / 1e3,
+		    (double)hist_quantile(ping_load, 0.99) / 1e3,
+		    (double)ping_load->max / 1e3, ping_load->count);
+	}
 	json_close();
+	close_all();
+	for (k = 0; k < AK_N; k++)
+		if (errs[k] > 0)
+			return 1;
 	return 0;
 }
 
@@ -951,7 +1342,11 @@ static const char usage_text[] =
     "  --duration SEC      measured time (10)\n"
     "  --timeout SEC       the whole run at most (900)\n"
     "  --sha1              use SCRAM-SHA-1 even if SHA-256 is offered\n"
-    "  --cache FILE        keep salted passwords in FILE between runs\n";
+    "  --cache FILE        keep salted passwords in FILE between runs\n"
+    "  --owner N           archive: the account holding the archive\n"
+    "                      (default: the last, --accounts)\n"
+    "  --ids FILE          archive: sample of its ids (archive-fill)\n"
+    "  --queries N         archive: measured queries per kind (200)\n";
 
 static size_t
 parse_list(const char *s, double *out, size_t cap)
@@ -997,6 +1392,9 @@ parse_opts(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"sha1", no_argument, NULL, '1'},
 	    {"cache", required_argument, NULL, 'K'},
+	    {"owner", required_argument, NULL, 'O'},
+	    {"ids", required_argument, NULL, 'I'},
+	    {"queries", required_argument, NULL, 'Q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1088,6 +1486,17 @@ parse_opts(int argc, char **argv)
 			break;
 		case 'K':
 			o.cache = optarg;
+			break;
+		case 'O':
+			o.owner = atol(optarg);
+			break;
+		case 'I':
+			o.ids = optarg;
+			break;
+		case 'Q':
+			o.queries = atol(optarg);
+			if (o.queries < 1 || o.queries > 1000000)
+				return -1;
 			break;
 		default:
 			return -1;
