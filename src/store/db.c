@@ -1462,6 +1462,7 @@ db_archive_query(struct db *d, struct arena *a, const char *store,
 	int64_t now = db_now();
 	int64_t lo_at = INT64_MIN, lo_seq = INT64_MIN;
 	int64_t hi_at = INT64_MAX, hi_seq = INT64_MAX;
+	int64_t lo, hi;
 	size_t max, n = 0;
 	int rc;
 
@@ -1488,8 +1489,17 @@ db_archive_query(struct db *d, struct arena *a, const char *store,
 		return STORE_ERR;
 	bind_owner(s, host, user, store);
 	bind_text(s, 4, q->with);
-	sqlite3_bind_int64(s, 5, q->start != 0 ? q->start : INT64_MIN);
-	sqlite3_bind_int64(s, 6, q->end != 0 ? q->end : INT64_MAX);
+	/* The cursors bound `at` too: saying so lets the index seek to the
+	 * cursor instead of walking the archive from its first row (the
+	 * row-value comparisons alone give SQLite no range). */
+	lo = q->start != 0 ? q->start : INT64_MIN;
+	hi = q->end != 0 ? q->end : INT64_MAX;
+	if (lo_at > lo)
+		lo = lo_at;
+	if (hi_at < hi)
+		hi = hi_at;
+	sqlite3_bind_int64(s, 5, lo);
+	sqlite3_bind_int64(s, 6, hi);
 	sqlite3_bind_int64(s, 7, lo_at);
 	sqlite3_bind_int64(s, 8, lo_seq);
 	sqlite3_bind_int64(s, 9, now);
