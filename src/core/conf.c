@@ -268,6 +268,12 @@ static const struct key schema[] = {
     {SEC_LIMITS, "resources", T_UINT, SRV(limits.resources), .min = 1,
         .max = 1000, .def = "16",
         .doc = "Most simultaneous sessions (resources) of one account."},
+    {SEC_LIMITS, "store_backlog", T_UINT, SRV(limits.store_backlog), .min = 16,
+        .max = 10000000, .def = "20000",
+        .doc = "Storage requests allowed to wait before the server stops "
+               "reading from clients until a quarter of them are done, so "
+               "a fast sender cannot make it queue work in memory without "
+               "bound."},
     {SEC_LIMITS, "roster_items", T_UINT, SRV(limits.roster_items), .min = 1,
         .max = 100000, .def = "1000", .doc = "Most contacts in one roster."},
     {SEC_LIMITS, "offline_messages", T_UINT, SRV(limits.offline_messages),

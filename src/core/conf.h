@@ -67,6 +67,7 @@ struct conf_limits {
 	unsigned read_budget; /* bytes read per connection per iteration */
 	unsigned max_connections; /* open client connections, 0 = fd limit */
 	unsigned resources; /* resources per account, default 16 */
+	unsigned store_backlog; /* storage requests before reads pause, 20000 */
 	unsigned roster_items; /* contacts per roster, default 1000 */
 	unsigned offline_messages; /* held per account, 200; 0 = off */
 	unsigned blocklist_items; /* entries per blocklist, default 1000 */

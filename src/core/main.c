@@ -114,6 +114,29 @@ on_signal(struct loop *l, int fd, unsigned ev, void *arg)
 	}
 }
 
+/*
+ * Back-pressure: when more storage requests wait than [limits]
+ * store_backlog, stop reading from every client until a quarter of them
+ * are left, so input is never turned into unbounded queued work.
+ */
+static void
+backpressure(struct loop *l, void *arg)
+{
+	static int held;
+	size_t n = store_inflight(server.store, NULL);
+	size_t high = conf->limits.store_backlog;
+
+	if (!held && n >= high) {
+		held = 1;
+		conn_hold_reads(1);
+		log_warn("event=store_backlog reads=held requests=%zu", n);
+	} else if (held && n <= high / 4) {
+		held = 0;
+		conn_hold_reads(0);
+		log_info("event=store_backlog reads=resumed requests=%zu", n);
+	}
+}
+
 static void
 raise_nofile(void)
 {
@@ -188,6 +211,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "lethe: %s\n", err);
 		return 1;
 	}
+	loop_before_sleep(l, backpressure, NULL);
 	if ((sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
 	    loop_add(l, sfd, LOOP_READ, on_signal, NULL) == -1)
 		fatal("event=start_failed reason=signalfd");

@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/util.h"
+#include "store/store.h"
 #include "xmpp/server.h"
 #include "xmpp/session.h"
 #include "xmpp/stream.h"
@@ -486,5 +487,11 @@ cmd_status(struct control_req *req, int argc, char **argv)
 	    req, "uptime=%lld", (long long)(util_time() - server.started));
 	control_line(req, "streams=%zu", stream_count());
 	control_line(req, "sessions=%zu", session_count());
+	{
+		size_t max, n = store_inflight(server.store, &max);
+
+		control_line(req, "store_requests=%zu", n);
+		control_line(req, "store_requests_max=%zu", max);
+	}
 	control_done(req, 1, NULL);
 }

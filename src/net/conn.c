@@ -45,6 +45,7 @@ struct conn {
 	void *owner;
 	struct conn *next_dirty;
 	struct conn *next_dead;
+	struct conn *all_prev, *all_next; /* every open connection */
 };
 
 static struct loop *conn_loop;
@@ -53,8 +54,12 @@ static char conn_rbuf[16384]; /* the one read buffer of the loop thread */
 static struct conn *dirty_list;
 static struct conn *dead_list;
 static size_t conn_open;
+static struct conn *all_list;
+static int reads_held; /* conn_hold_reads() */
 
 static void conn_io(struct loop *l, int fd, unsigned ev, void *arg);
+static void update_events(struct conn *c);
+static void mark_dirty(struct conn *c);
 static void conn_flush_all(struct loop *l, void *arg);
 
 void
@@ -70,6 +75,23 @@ size_t
 conn_count(void)
 {
 	return conn_open;
+}
+
+void
+conn_hold_reads(int on)
+{
+	struct conn *c;
+
+	if (reads_held == !!on)
+		return;
+	reads_held = !!on;
+	for (c = all_list; c != NULL; c = c->all_next)
+		if (!c->on_dead)
+			update_events(c);
+	if (!on)
+		for (c = all_list; c != NULL; c = c->all_next)
+			if (c->read_more)
+				mark_dirty(c);
 }
 
 static void
@@ -110,6 +132,10 @@ conn_new(struct loop *l, int fd, const struct conn_cb *cb, void *owner)
 		return NULL;
 	}
 	conn_open++;
+	c->all_next = all_list;
+	if (all_list != NULL)
+		all_list->all_prev = c;
+	all_list = c;
 	return c;
 }
 
@@ -118,7 +144,8 @@ update_events(struct conn *c)
 {
 	unsigned ev = 0;
 
-	if (!c->paused && !c->closing && c->state != CONN_TLS_PENDING)
+	if (!c->paused && !reads_held && !c->closing &&
+	    c->state != CONN_TLS_PENDING)
 		ev |= LOOP_READ;
 	if (c->want_write || c->rd_wants_w)
 		ev |= LOOP_WRITE;
@@ -240,6 +267,8 @@ do_read(struct conn *c)
 	size_t total = 0;
 	ssize_t n;
 
+	if (reads_held)
+		return; /* read_more stays as it was */
 	c->read_more = 0;
 	while (!c->closing && !c->paused && total < conn_budget) {
 		size_t want = conn_budget - total;
@@ -396,6 +425,12 @@ conn_free(struct conn *c)
 	close(c->fd);
 	buf_free(&c->out);
 	conn_open--;
+	if (c->all_prev != NULL)
+		c->all_prev->all_next = c->all_next;
+	else
+		all_list = c->all_next;
+	if (c->all_next != NULL)
+		c->all_next->all_prev = c->all_prev;
 	c->cb->closed(c->owner);
 	free(c);
 }

@@ -58,5 +58,12 @@ size_t conn_queued(const struct conn *c);
 void conn_pause(struct conn *c, int paused);
 /* Connections currently open. */
 size_t conn_count(void);
+/*
+ * Back-pressure: while on, no connection is read (and none is watched
+ * for input), so a storage thread that fell behind is not handed more
+ * work faster than it can do it. Costs one pass over all connections per
+ * change; callers switch it with hysteresis.
+ */
+void conn_hold_reads(int on);
 
 #endif

@@ -112,6 +112,8 @@ struct store {
 	 * each owner counts again.
 	 */
 	struct hash *counts;
+	size_t inflight; /* loop thread: submitted, not yet finished */
+	size_t inflight_max; /* loop thread: the most seen at once */
 };
 
 struct arch_count {
@@ -455,6 +457,8 @@ thread_main(void *arg)
 static void
 finish(struct store_req *r)
 {
+	if (r->st->inflight > 0)
+		r->st->inflight--;
 	if (!__atomic_load_n(&r->cancelled, __ATOMIC_RELAXED) && r->fn != NULL)
 		r->fn(r->arg, &r->res);
 	req_free(r);
@@ -666,6 +670,8 @@ submit(struct store_req *r, int failed)
 		return NULL;
 	}
 	st = r->st;
+	if (++st->inflight > st->inflight_max)
+		st->inflight_max = st->inflight;
 	pthread_mutex_lock(&st->mu);
 	if (st->qtail != NULL)
 		st->qtail->next = r;
@@ -990,4 +996,12 @@ store_work(struct store *st, store_work_fn work, void *ctx, store_done_fn fn,
 	r->work = work;
 	r->ctx = ctx;
 	return submit(r, 0);
+}
+
+size_t
+store_inflight(const struct store *st, size_t *max)
+{
+	if (max != NULL)
+		*max = st->inflight_max;
+	return st->inflight;
 }

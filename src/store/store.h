@@ -238,6 +238,13 @@ struct store_req *store_archive_delete(struct store *st, const char *store,
     const char *host, const char *user, const char *id, store_done_fn fn,
     void *arg);
 
+/*
+ * Requests submitted and not yet finished (their callbacks not yet run),
+ * and in *max (if non-NULL) the most there have been at once. Loop
+ * thread only; main uses it for back-pressure.
+ */
+size_t store_inflight(const struct store *st, size_t *max);
+
 /* Runs the retention sweep now (normally on a timer); count = deleted. */
 struct store_req *store_sweep(struct store *st, store_done_fn fn, void *arg);
 /* The same, deleting at most max rows (0: all); count == max says more
