@@ -24,17 +24,9 @@
 #include "core/arena.h"
 #include "store/db.h"
 #include "store/store.h"
+
+#include "testdb.h"
 #include "xmpp/scram.h"
-
-static char dir[PATH_MAX];
-static char errbuf[512];
-static int64_t fake_now = 1000000;
-
-static int64_t
-fake_clock(void)
-{
-	return fake_now;
-}
 
 static const struct store_def d_map = {
     "t_map", STORE_MAP, STORE_OWNER_USER, 0, "test map", 0};
@@ -48,46 +40,6 @@ static const struct store_def d_exp_arch = {
     "t_exp_arch", STORE_ARCHIVE, STORE_OWNER_USER, 1, "expiring archive", 0};
 static const struct store_def d_later = {
     "t_later", STORE_MAP, STORE_OWNER_USER, 0, "retention set later", 0};
-
-static void
-rm_dir(void)
-{
-	static const char *const files[] = {
-	    "lethe.db", "lethe.db-wal", "lethe.db-shm"};
-	char p[PATH_MAX + 32];
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
-}
-
-static int
-setup(void **state)
-{
-	snprintf(dir, sizeof(dir), "/tmp/lethe-db-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	/* db_open creates the last component itself. */
-	rmdir(dir);
-	fake_now = 1000000;
-	db_set_clock(fake_clock);
-	if ((*state = db_open(dir, errbuf, sizeof(errbuf))) == NULL) {
-		fprintf(stderr, "db_open: %s\n", errbuf);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	db_close(*state);
-	rm_dir();
-	return 0;
-}
 
 /* A second, raw connection for checking what is on disk. */
 static sqlite3 *

@@ -20,49 +20,10 @@
 #include "store/db.h"
 #include "store/store.h"
 
-static char dir[PATH_MAX];
-static char errbuf[512];
-static int64_t fake_now = 1000000;
-
-static int64_t
-fake_clock(void)
-{
-	return fake_now;
-}
+#include "testdb.h"
 
 static const struct store_def d_arch = {
     "t_arch", STORE_ARCHIVE, STORE_OWNER_USER, 100, "test archive", 0};
-
-static int
-setup(void **state)
-{
-	snprintf(dir, sizeof(dir), "/tmp/lethe-db-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	rmdir(dir);
-	fake_now = 1000000;
-	db_set_clock(fake_clock);
-	if ((*state = db_open(dir, errbuf, sizeof(errbuf))) == NULL)
-		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	static const char *const files[] = {
-	    "lethe.db", "lethe.db-wal", "lethe.db-shm"};
-	char p[PATH_MAX + 32];
-	size_t i;
-
-	db_close(*state);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
-	return 0;
-}
 
 static size_t
 live(struct db *d, struct arena *a, const char *user)
