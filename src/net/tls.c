@@ -54,7 +54,13 @@
 struct tls_host {
 	char *name; /* owned; as configured (U-label) */
 	char *alabel; /* owned; ASCII form to match SNI against */
+	/* tls-server-end-point of the certificate, hashed once at load
+	 * (it is the same for every connection); ep_len -1: undefined. */
+	unsigned char ep[EVP_MAX_MD_SIZE];
+	int ep_len;
 };
+
+static int endpoint_hash(X509 *cert, unsigned char *out, size_t cap);
 
 struct tls_set {
 	SSL_CTX **ctx; /* owned references; ctx[0] is the default */
@@ -299,6 +305,7 @@ host_ctx(struct tls_ctx *t, const struct conf *c, const struct conf_host *h,
 		idn2_free(alabel);
 	} else
 		th->alabel = strdup(h->name);
+	th->ep_len = endpoint_hash(cert, th->ep, sizeof(th->ep));
 	if (th->alabel == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -613,13 +620,30 @@ tls_cb_exporter(SSL *ssl, unsigned char *out, size_t cap)
 int
 tls_cb_endpoint(SSL *ssl, unsigned char *out, size_t cap)
 {
+	const struct tls_host *th =
+	    SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_idx);
 	X509 *cert;
+
+	if (th != NULL &&
+	    SSL_get_certificate(ssl) ==
+	        SSL_CTX_get0_certificate(SSL_get_SSL_CTX(ssl))) {
+		if (th->ep_len < 0 || (size_t)th->ep_len > cap)
+			return -1;
+		memcpy(out, th->ep, (size_t)th->ep_len);
+		return th->ep_len;
+	}
+	if ((cert = SSL_get_certificate(ssl)) == NULL)
+		return -1;
+	return endpoint_hash(cert, out, cap);
+}
+
+static int
+endpoint_hash(X509 *cert, unsigned char *out, size_t cap)
+{
 	const EVP_MD *md;
 	unsigned int len = 0;
 	int mdnid = NID_undef;
 
-	if ((cert = SSL_get_certificate(ssl)) == NULL)
-		return -1;
 	ERR_clear_error();
 	/*
 	 * RFC 5929 §4.1: the certificate's signature hash, MD5 and SHA-1
