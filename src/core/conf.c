@@ -170,6 +170,13 @@ static const struct key schema[] = {
                "the archive (XEP-0313) and offline storage. `false`: the "
                "archive skips them and offline storage refuses them, so "
                "the sender gets `<service-unavailable/>`."},
+    {SEC_SERVER, "sealing", T_BOOL, SRV(sealing), .def = "true",
+        .doc = "Seal each account's roster, pending subscriptions, "
+               "blocklist, offline messages, archive, private XML and "
+               "bookmarks to a key that only the account's password "
+               "opens (docs/privacy.md). `false`: new data is written in "
+               "clear (for operators who must read their users' data); "
+               "data sealed earlier stays sealed and opens at login."},
     {SEC_SERVER, "account_removal", T_BOOL, SRV(account_removal), .def = "true",
         .doc = "Let an account delete itself with XEP-0077 "
                "`<remove/>`: everything stored for it is erased, its "

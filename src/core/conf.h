@@ -111,6 +111,7 @@ struct conf {
 	int account_removal; /* XEP-0077 <remove/>, default 1 */
 	int registration; /* XEP-0077 registration, default 0 */
 	int store_plaintext; /* archive/hold plaintext bodies, default 1 */
+	int sealing; /* seal account data to its owner, default 1 */
 	unsigned inactive_expiry; /* seconds, 0 = off (default) */
 	unsigned inactive_warning; /* seconds before expiry, default 7 d */
 	unsigned inactive_check; /* seconds between checks, default 1 d */

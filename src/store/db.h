@@ -201,4 +201,26 @@ enum store_status db_tombstone_check(
 /* Deletes expired tombstones, adding the number to *count (may be NULL). */
 enum store_status db_tombstone_sweep(struct db *d, uint64_t *count);
 
+/* --- sealing (sealdb.c; PRIVACY.md "Sealed records") --- */
+
+struct scram_cred;
+
+/* Accounts with sealing keys and all accounts, over every host. */
+enum store_status db_seal_count(
+    struct db *d, uint64_t *sealed, uint64_t *accounts);
+/* STORE_OK if (host, user) has sealing keys, else STORE_NOTFOUND. */
+enum store_status db_seal_has_keys(
+    struct db *d, const char *host, const char *user);
+/*
+ * New sealing keys for (host, user), the private key wrapped under the
+ * client_key of every cred that has one (has_client_key). Everything
+ * sealed under the account's previous keys is deleted first (*deleted,
+ * if non-NULL, counts the rows): for account creation and an operator's
+ * password reset, where the old keys cannot be opened. Run inside a
+ * transaction (db_begin()) with the change of verifiers.
+ */
+enum store_status db_seal_reset(struct db *d, const char *host,
+    const char *user, const struct scram_cred *creds, size_t ncreds,
+    uint64_t *deleted);
+
 #endif

@@ -53,6 +53,10 @@ enum store_status {
 	STORE_LIMIT, /* a quota was reached */
 	STORE_ERR, /* the database failed; logged by the store */
 	STORE_CANCELLED,
+	/* Sealed data of an owner whose keys are not in memory (no
+	 * authenticated stream of the account): it cannot be read, and a
+	 * map cannot be written (see "Sealing" below). */
+	STORE_LOCKED,
 };
 
 struct store_item {
@@ -270,5 +274,48 @@ struct store_req *store_stats(struct store *st, const char *store,
 typedef void *(*store_work_fn)(void *ctx);
 struct store_req *store_work(struct store *st, store_work_fn work, void *ctx,
     store_done_fn fn, void *arg);
+
+/*
+ * Sealing (PRIVACY.md, "Sealed records"). The values of stores registered
+ * with .sealed are encrypted to their owner, and their map keys and
+ * archive peers are replaced by keyed hashes, by this layer: callers see
+ * clear data exactly as before, but only while the owner is unlocked.
+ *
+ * An owner is unlocked from a successful login (store_unlock(), once per
+ * authenticated stream) until the matching store_lock() (when that stream
+ * ends, including a resumable one that expires). For a locked owner whose
+ * data is sealed: map get, put, del and list and archive queries answer
+ * STORE_LOCKED; archive appends, deletes by id, map clears, stats and
+ * account deletion work (an append is sealed to the owner's public key
+ * through a write-only key, and indexed at the next unlock). An account
+ * that has no keys yet (sealing off, or not logged in since it was
+ * turned on) is never locked: its data is in clear until its next login
+ * seals it. Requests run in order, so everything submitted after
+ * store_unlock() sees the outcome of it.
+ */
+/* Whether new data is sealed ([server] sealing); before store_open(). */
+void store_set_sealing(struct store *st, int on);
+
+struct store_unlock {
+	/* "SHA-1", "SHA-256", "SHA-512" (SCRAM and PLAIN logins: ikm is
+	 * that hash's ClientKey), or "FAST" (token logins: no ikm; the
+	 * login only joins an owner already unlocked). */
+	const char *label;
+	const unsigned char *ikm;
+	size_t ikm_len;
+};
+/*
+ * Takes one unlock reference for (host, user), unwrapping the account's
+ * private key with u (creating the keys, and sealing what is in clear,
+ * the first time). STORE_OK: unlocked (count 1) or nothing to unlock
+ * (count 0); STORE_LOCKED: u cannot open the keys (no key wrapped for
+ * that label, a token login to a locked owner): the login must fail;
+ * STORE_ERR. Every STORE_OK must be matched by one store_lock().
+ */
+struct store_req *store_unlock(struct store *st, const char *host,
+    const char *user, const struct store_unlock *u, store_done_fn fn,
+    void *arg);
+/* Drops one reference; the last wipes the owner's keys from memory. */
+void store_lock(struct store *st, const char *host, const char *user);
 
 #endif

@@ -267,11 +267,12 @@ scram_make_cred(enum scram_hash h, const char *password, size_t n,
 	out->iter = iter;
 	out->salt_len = REAL_SALT_LEN;
 	util_random(out->salt, out->salt_len);
-	if (derive(h, password, n, out->salt, out->salt_len, iter, NULL,
-	        out->stored_key, out->server_key) == -1) {
+	if (derive(h, password, n, out->salt, out->salt_len, iter,
+	        out->client_key, out->stored_key, out->server_key) == -1) {
 		util_wipe(out, sizeof(*out));
 		return -1;
 	}
+	out->has_client_key = 1;
 	return 0;
 }
 

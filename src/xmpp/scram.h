@@ -25,6 +25,11 @@ struct scram_cred {
 	size_t salt_len;
 	unsigned char stored_key[SCRAM_MAX_KEY];
 	unsigned char server_key[SCRAM_MAX_KEY];
+	/* Never stored: set (has_client_key) only where the password is
+	 * known (scram_make_cred()), so that account creation and
+	 * password changes can wrap the sealing key under it. */
+	unsigned char client_key[SCRAM_MAX_KEY];
+	int has_client_key;
 };
 
 /* "SCRAM-SHA-256" etc.; plus != 0 gives the -PLUS name. */
