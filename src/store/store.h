@@ -120,6 +120,14 @@ struct store_req *store_account_creds(struct store *st, const char *host,
 struct store_req *store_account_create(struct store *st, const char *host,
     const char *user, const struct scram_cred *creds, size_t ncreds,
     store_done_fn fn, void *arg);
+/*
+ * Replaces the verifiers. Sealing keys follow the creds that carry a
+ * client_key (fresh ones from scram_make_cred()): while the owner is
+ * unlocked its private key is wrapped again under them and nothing is
+ * lost (a password change by a logged-in user); otherwise the old keys
+ * cannot be opened, so new keys are made and everything sealed under
+ * the old ones is deleted (count = rows deleted): an operator's reset.
+ */
 struct store_req *store_account_set_creds(struct store *st, const char *host,
     const char *user, const struct scram_cred *creds, size_t ncreds,
     store_done_fn fn, void *arg);
