@@ -19,6 +19,13 @@
  * is retracted. Nodes made here are whitelist (owner only), as XEP-0402
  * and XEP-0048 ask. Legacy <url/> bookmarks have no native form and do
  * not survive a change made on the native side.
+ *
+ * Sealing: bookmarks name the rooms an account joins, so all three forms
+ * are sealed to the account (PRIVACY.md). Both PEP nodes are declared
+ * owner-only (pep_owner_only()): whitelist whatever a client asks, so
+ * their items live in PEP's sealed store; private XML is sealed as a
+ * whole. Every copy is made on the account's own change, while it is
+ * logged in, so all three can be read and written.
  */
 #include "xmpp/bookmarks.h"
 
@@ -328,6 +335,8 @@ private_changed(const char *host, const char *user, const struct xml_node *el)
 void
 bookmarks_module_init(void)
 {
+	pep_owner_only(NS_NATIVE);
+	pep_owner_only(NS_LEGACY);
 	pep_on_change(NS_NATIVE, native_changed);
 	pep_on_change(NS_LEGACY, legacy_pep_changed);
 	private_on_set("{" NS_LEGACY "}storage", private_changed);

@@ -15,16 +15,30 @@
  * domains are not archived until federation can deliver them.
  *
  * Preferences. Each account's <prefs/> (default always, roster or never;
- * always and never JID lists) is one map item, read when its first
+ * always and never JID lists) is one sealed map item, read when its first
  * session binds and cached on the account. "roster" archives a peer that
  * has a subscription either way with the account (roster_subscription()).
- * For an account with no session the preferences are read from the store
- * before its copy is appended; "roster" then archives nothing, since the
- * roster of an offline account is not read for this. The stanza-id is
- * added when the recipient's archive is expected to keep the message:
- * for an online recipient that is exact; for an offline one, only when
- * the configured default is "always" (its own preferences may still
- * keep it, under an id its clients learn from a query).
+ * The stanza-id is added when the recipient's archive is expected to keep
+ * the message: for an online recipient that is exact; for an offline
+ * one, only when the configured default is "always" (its own preferences
+ * may still keep it, under an id its clients learn from a query).
+ *
+ * Away. The archive and the preferences are sealed (PRIVACY.md): while
+ * an account has no session its preferences usually cannot be read
+ * (STORE_LOCKED). What its copy of an incoming message needs then is
+ * kept in clear beside them, in "archive_mode": the default (or "-",
+ * the server's), the account's own retention, and one bit saying whether
+ * it has always or never lists (never the addresses). A locked
+ * account's copy is archived unless the default is never with no lists;
+ * when the lists or the roster could have decided otherwise ("roster",
+ * or any list), the item's id and peer are also appended to the sealed
+ * "archive_review". When the account's first session binds, once its
+ * preferences and roster are read, each reviewed item the preferences
+ * would not have kept is deleted from the archive and the review is
+ * emptied. So a message the account asked never to archive is gone at
+ * its next login, and nothing the preferences keep is lost. An account
+ * whose mode record is missing (preferences set before it existed) is
+ * reviewed on every item until its next login writes the record.
  *
  * A shorter retention of one's own. <prefs/> may carry lethe:seconds in
  * urn:lethe:retention:0: how long this account's archive keeps items, at
@@ -79,6 +93,8 @@
 
 #define ARCHIVE_STORE "archive"
 #define PREFS_STORE "archive_prefs"
+#define MODE_STORE "archive_mode"
+#define REVIEW_STORE "archive_review"
 /* Items per page when the client does not say, and at most. */
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 250
@@ -86,6 +102,9 @@
 #define IDS_MAX 250
 #define PREFS_JIDS_MAX 1000
 #define ID_LEN 16
+/* Review: items read per step, steps per login. */
+#define REVIEW_PAGE 500
+#define REVIEW_ROUNDS 200
 
 static struct store_def archive_def = {
     .name = ARCHIVE_STORE,
@@ -93,9 +112,11 @@ static struct store_def archive_def = {
     .owner = STORE_OWNER_USER,
     .retention = 7 * 24 * 3600, /* replaced by [retention] archive */
     .what = "one-to-one messages an account sent or received, with the "
-            "peer's address, for the account's own devices",
-    /* PRIVACY.md wants these sealed; the store does not seal yet. */
-    .sealed = 0,
+            "peer's address, for the account's own devices (sealed; "
+            "the index keeps each item's time, its id and a keyed hash "
+            "of the peer, so items with the same peer can be told "
+            "apart from others but not who the peer is)",
+    .sealed = 1,
 };
 
 static struct store_def prefs_def = {
@@ -105,7 +126,31 @@ static struct store_def prefs_def = {
     .retention = 0,
     .what = "an account's archiving preferences: the default and the "
             "addresses always or never archived",
+    .sealed = 1,
+};
+
+static struct store_def mode_def = {
+    .name = MODE_STORE,
+    .shape = STORE_MAP,
+    .owner = STORE_OWNER_USER,
+    .retention = 0,
+    .what = "an account's archiving default (always, roster or never), "
+            "its own shorter retention if it chose one, and whether it "
+            "keeps lists of addresses always or never archived (not the "
+            "addresses): what archiving needs while the account is away "
+            "and its sealed preferences cannot be read",
     .sealed = 0,
+};
+
+static struct store_def review_def = {
+    .name = REVIEW_STORE,
+    .shape = STORE_ARCHIVE,
+    .owner = STORE_OWNER_USER,
+    .retention = 7 * 24 * 3600, /* the archive's */
+    .what = "the ids and peers of messages archived while the account was "
+            "away, checked against its preferences and roster at its next "
+            "login and then deleted",
+    .sealed = 1,
 };
 
 /* Payloads that make a message worth archiving without a body. */
@@ -123,6 +168,8 @@ struct prefs {
 	struct arena *a; /* owned: holds el, or NULL */
 	struct xml_node *el; /* the stored <prefs/>, or NULL: defaults */
 	struct store_req *req; /* the read in flight, or NULL */
+	int unreadable; /* the read failed: el is not the account's */
+	char *bare; /* owned: the account, for the review after the read */
 };
 
 static int slot = -1;
@@ -193,10 +240,10 @@ listed(const struct xml_node *el, const char *list, const char *peer)
 	return 0;
 }
 
-/* Whether el (NULL: defaults) archives messages with peer; acct is the
- * owner if online (for "roster"), else NULL. */
+/* Whether el (NULL: defaults) archives messages with peer: 1 yes, 0 no,
+ * -1 if the roster decides (default "roster", peer in no list). */
 static int
-wants(const struct xml_node *el, struct account *acct, const char *peer)
+decide(const struct xml_node *el, const char *peer)
 {
 	if (listed(el, "never", peer))
 		return 0;
@@ -206,11 +253,21 @@ wants(const struct xml_node *el, struct account *acct, const char *peer)
 	case CONF_ARCHIVE_ALWAYS:
 		return 1;
 	case CONF_ARCHIVE_ROSTER:
-		return acct != NULL &&
-		    roster_subscription(acct, peer) != ROSTER_NONE;
+		return -1;
 	default:
 		return 0;
 	}
+}
+
+/* Whether el archives messages with peer for online account acct. */
+static int
+wants(const struct xml_node *el, struct account *acct, const char *peer)
+{
+	int d = decide(el, peer);
+
+	if (d >= 0)
+		return d;
+	return acct != NULL && roster_subscription(acct, peer) != ROSTER_NONE;
 }
 
 /* The server's archive retention, seconds (0: kept until removed). */
@@ -286,14 +343,173 @@ prefs_set(struct prefs *p, const void *value, size_t len)
 	return 0;
 }
 
+/* 1 if list `name` of el holds at least one JID. */
+static int
+has_list(const struct xml_node *el, const char *name)
+{
+	struct xml_node *l;
+
+	return el != NULL && (l = xml_child(el, NS_MAM, name)) != NULL &&
+	    xml_child(l, NS_MAM, "jid") != NULL;
+}
+
+/* What an away account's archiving needs, kept in clear (see the top):
+ * "DEFAULT SECONDS LISTS", DEFAULT "-" for the server's. */
+static void
+mode_write(const char *host, const char *user, const struct xml_node *el)
+{
+	const char *d = el != NULL ? xml_attr(el, "default") : NULL;
+	char rec[64];
+	int n;
+
+	n = snprintf(rec, sizeof(rec), "%s %lld %d", d != NULL ? d : "-",
+	    (long long)own_ttl(el),
+	    has_list(el, "always") || has_list(el, "never"));
+	if (n < 0 || (size_t)n >= sizeof(rec) ||
+	    store_map_put(server.store, MODE_STORE, host, user, "", rec,
+	        (size_t)n, NULL, NULL) == NULL)
+		log_warn("event=mam_mode_write_failed");
+}
+
+struct mode {
+	int known; /* a record was read */
+	int def; /* enum conf_archive_default */
+	int64_t ttl; /* the account's own retention, 0: the server's */
+	int lists; /* it has always or never lists */
+};
+
+static void
+mode_parse(const struct store_res *r, struct mode *m)
+{
+	char d[16];
+	long long ttl;
+	int lists;
+
+	memset(m, 0, sizeof(*m));
+	m->def = server.conf->archive_default;
+	if (r->status != STORE_OK || r->value_len >= 64 ||
+	    sscanf(r->value, "%15s %lld %d", d, &ttl, &lists) != 3)
+		return;
+	m->known = 1;
+	if (strcmp(d, "always") == 0)
+		m->def = CONF_ARCHIVE_ALWAYS;
+	else if (strcmp(d, "roster") == 0)
+		m->def = CONF_ARCHIVE_ROSTER;
+	else if (strcmp(d, "never") == 0)
+		m->def = CONF_ARCHIVE_NEVER;
+	m->ttl = ttl > 0 ? (int64_t)ttl : 0;
+	if (server_ttl() > 0 && m->ttl >= server_ttl())
+		m->ttl = 0;
+	m->lists = lists != 0;
+}
+
+/* --- the review at login (see the top) --- */
+
+struct review {
+	char *host, *user, *bare; /* owned, one block */
+	int rounds;
+	int found; /* items were reviewed */
+};
+
+static void review_page(void *arg, const struct store_res *r);
+
+static void
+review_query(struct review *rv)
+{
+	struct store_archive_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.max = REVIEW_PAGE;
+	if (store_archive_query(server.store, REVIEW_STORE, rv->host, rv->user,
+	        &q, review_page, rv) == NULL)
+		free(rv);
+}
+
+static void
+review_page(void *arg, const struct store_res *r)
+{
+	struct review *rv = arg;
+	struct account *acct = session_account(rv->bare);
+	struct prefs *p = acct != NULL ? acct->slot[slot] : NULL;
+	const struct store_item *it;
+	int64_t ttl;
+	size_t i;
+
+	/* Gone or locked again: what is left waits for the next login. */
+	if (p == NULL || p->unreadable || r->status != STORE_OK) {
+		if (r->status != STORE_OK && r->status != STORE_LOCKED)
+			log_warn("event=mam_review_failed");
+		free(rv);
+		return;
+	}
+	for (i = 0; i < r->nitems; i++) {
+		it = &r->items[i];
+		if (it->value_len > 0 && !wants(p->el, acct, it->value))
+			store_archive_delete(server.store, ARCHIVE_STORE,
+			    rv->host, rv->user, it->id, NULL, NULL);
+		store_archive_delete(server.store, REVIEW_STORE, rv->host,
+		    rv->user, it->id, NULL, NULL);
+	}
+	if (r->nitems > 0)
+		rv->found = 1;
+	/* The deletes run before the next page is read. */
+	if (r->nitems > 0 && !r->complete && ++rv->rounds < REVIEW_ROUNDS) {
+		review_query(rv);
+		return;
+	}
+	/* Items archived under a missing mode record carry the server's
+	 * retention: the account's own choice applies to them now. */
+	if (rv->found && (ttl = own_ttl(p->el)) > 0 &&
+	    store_archive_shorten(server.store, ARCHIVE_STORE, rv->host,
+	        rv->user, ttl, NULL, NULL) == NULL)
+		log_warn("event=mam_shorten_failed");
+	free(rv);
+}
+
+/* Runs with the account's roster loaded ("roster" needs it). */
+static void
+review_run(void *arg)
+{
+	review_query(arg);
+}
+
+static void
+review_start(struct account *acct)
+{
+	size_t lh = strlen(acct->jid.domain) + 1,
+	       lu = strlen(acct->jid.local) + 1, lb = strlen(acct->bare) + 1;
+	struct review *rv;
+	char *m;
+
+	if ((rv = calloc(1, sizeof(*rv) + lh + lu + lb)) == NULL)
+		return;
+	m = (char *)(rv + 1);
+	rv->host = memcpy(m, acct->jid.domain, lh);
+	rv->user = memcpy(m += lh, acct->jid.local, lu);
+	rv->bare = memcpy(m += lu, acct->bare, lb);
+	if (roster_job(rv->bare, NULL, review_run, rv) == -1)
+		free(rv);
+}
+
 static void
 prefs_loaded(void *arg, const struct store_res *r)
 {
 	struct prefs *p = arg;
+	struct account *acct;
 
 	p->req = NULL;
 	if (r->status == STORE_OK && prefs_set(p, r->value, r->value_len) == -1)
 		log_warn("event=mam_prefs_unreadable");
+	if (r->status != STORE_OK && r->status != STORE_NOTFOUND) {
+		/* Locked or failed: the defaults are not the account's. */
+		p->unreadable = 1;
+		log_warn("event=mam_prefs_unreadable status=%d", r->status);
+		return;
+	}
+	if ((acct = session_account(p->bare)) == NULL || acct->slot[slot] != p)
+		return;
+	mode_write(acct->jid.domain, acct->jid.local, p->el);
+	review_start(acct);
 }
 
 static void
@@ -306,6 +522,10 @@ on_bind(struct session *s)
 		return;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return;
+	if ((p->bare = strdup(acct->bare)) == NULL) {
+		free(p);
+		return;
+	}
 	acct->slot[slot] = p;
 	p->req = store_map_get(server.store, PREFS_STORE, acct->jid.domain,
 	    acct->jid.local, "", prefs_loaded, p);
@@ -320,6 +540,7 @@ account_gone(struct account *acct)
 		return;
 	store_cancel(p->req);
 	arena_free(p->a);
+	free(p->bare);
 	free(p);
 	acct->slot[slot] = NULL;
 }
@@ -329,8 +550,10 @@ account_gone(struct account *acct)
 /* A copy on its way to an offline account's archive. */
 struct pending {
 	char *host, *user, *peer, *id; /* owned, in one block with value */
+	char *bare; /* user@host */
 	char *value;
 	size_t len;
+	int tries; /* reads of the preferences so far */
 };
 
 static void
@@ -358,24 +581,114 @@ append(const char *host, const char *user, const char *id, const char *peer,
 }
 
 static void
+review_appended(void *arg, const struct store_res *r)
+{
+	struct pending *p = arg;
+
+	/* Not reviewable: it must not stay, since the preferences may
+	 * not want it (reviewed items are never lost this way). */
+	if (r->status != STORE_OK) {
+		log_warn("event=mam_review_append_failed status=%d", r->status);
+		store_archive_delete(server.store, ARCHIVE_STORE, p->host,
+		    p->user, p->id, NULL, NULL);
+	}
+	pending_free(p);
+}
+
+/* Archives p and, if review, notes it for the review at login. Takes
+ * p. The two requests are made together, so no review at a login can
+ * fall between them. */
+static void
+append_pending(struct pending *p, int64_t ttl, int review)
+{
+	append(p->host, p->user, p->id, p->peer, p->value, p->len, ttl);
+	if (!review) {
+		pending_free(p);
+		return;
+	}
+	if (store_archive_append_max(server.store, REVIEW_STORE, p->host,
+	        p->user, p->id, 0, NULL, p->peer, strlen(p->peer),
+	        server.conf->limits.archive_messages, review_appended,
+	        p) == NULL) {
+		store_archive_delete(server.store, ARCHIVE_STORE, p->host,
+		    p->user, p->id, NULL, NULL);
+		pending_free(p);
+	}
+}
+
+/* The preferences could not be read: the clear mode decides. */
+static void
+offline_mode(void *arg, const struct store_res *r)
+{
+	struct pending *p = arg;
+	struct mode m;
+	int keep, review;
+
+	if (r->status != STORE_OK && r->status != STORE_NOTFOUND) {
+		log_warn("event=mam_mode_unreadable");
+		pending_free(p);
+		return;
+	}
+	mode_parse(r, &m);
+	if (!m.known) {
+		keep = review = 1;
+	} else {
+		review = m.def == CONF_ARCHIVE_ROSTER || m.lists;
+		keep = m.def != CONF_ARCHIVE_NEVER || m.lists;
+	}
+	if (keep)
+		append_pending(p, m.ttl, review);
+	else
+		pending_free(p);
+}
+
+static void offline_prefs(void *arg, const struct store_res *r);
+
+static void
+prefs_read(struct pending *p)
+{
+	p->tries++;
+	if (store_map_get(server.store, PREFS_STORE, p->host, p->user, "",
+	        offline_prefs, p) == NULL)
+		pending_free(p);
+}
+
+static void
 offline_prefs(void *arg, const struct store_res *r)
 {
 	struct pending *p = arg;
 	struct prefs tmp = {0};
-	int64_t ttl = 0;
-	int ok = 0;
+	int d;
 
-	if (r->status == STORE_OK &&
-	    prefs_set(&tmp, r->value, r->value_len) == 0) {
-		ok = wants(tmp.el, NULL, p->peer);
-		ttl = own_ttl(tmp.el);
-	} else if (r->status == STORE_NOTFOUND) {
-		ok = wants(NULL, NULL, p->peer);
+	if (r->status == STORE_LOCKED) {
+		/* The account logged in meanwhile: its login unlocked it
+		 * before anything it binds asks, so a second read sees the
+		 * preferences; else the clear mode decides. */
+		if (session_account(p->bare) != NULL && p->tries < 2) {
+			prefs_read(p);
+			return;
+		}
+		if (store_map_get(server.store, MODE_STORE, p->host, p->user,
+		        "", offline_mode, p) == NULL)
+			pending_free(p);
+		return;
 	}
+	if (r->status == STORE_OK &&
+	    prefs_set(&tmp, r->value, r->value_len) == -1) {
+		log_warn("event=mam_prefs_unreadable");
+		pending_free(p);
+		return;
+	}
+	if (r->status != STORE_OK && r->status != STORE_NOTFOUND) {
+		pending_free(p);
+		return;
+	}
+	/* "roster": kept, and checked against the roster at login. */
+	if ((d = decide(tmp.el, p->peer)) != 0)
+		append_pending(p, own_ttl(tmp.el), d < 0);
+	else
+		pending_free(p);
 	arena_free(tmp.a);
-	if (ok)
-		append(p->host, p->user, p->id, p->peer, p->value, p->len, ttl);
-	pending_free(p);
 }
 
 static void
@@ -383,14 +696,14 @@ offline_exists(void *arg, const struct store_res *r)
 {
 	struct pending *p = arg;
 
-	if (r->status != STORE_OK ||
-	    store_map_get(server.store, PREFS_STORE, p->host, p->user, "",
-	        offline_prefs, p) == NULL)
+	if (r->status != STORE_OK)
 		pending_free(p);
+	else
+		prefs_read(p);
 }
 
 /* Appends to an account with no session once it is known to exist and
- * its preferences are read. */
+ * its preferences (or, locked, its mode) are read. */
 static void
 append_offline(const struct jid *owner, const char *id, const char *peer,
     const struct buf *value)
@@ -400,15 +713,20 @@ append_offline(const struct jid *owner, const char *id, const char *peer,
 	struct pending *p;
 	char *m;
 
-	if ((p = malloc(sizeof(*p) + lh + lu + lp + li + buf_size(value))) ==
-	    NULL)
+	if ((p = calloc(1,
+	         sizeof(*p) + lh + lu + lp + li + lu + lh + buf_size(value) +
+	             1)) == NULL)
 		return;
 	m = (char *)(p + 1);
 	p->host = memcpy(m, owner->domain, lh);
 	p->user = memcpy(m += lh, owner->local, lu);
 	p->peer = memcpy(m += lu, peer, lp);
 	p->id = memcpy(m += lp, id, li);
-	p->value = memcpy(m += li, buf_ptr(value), buf_size(value));
+	p->bare = m += li;
+	memcpy(m, owner->local, lu - 1);
+	m[lu - 1] = '@';
+	memcpy(m + lu, owner->domain, lh);
+	p->value = memcpy(m += lu + lh, buf_ptr(value), buf_size(value));
 	p->len = buf_size(value);
 	if (store_account_creds(
 	        server.store, p->host, p->user, offline_exists, p) == NULL)
@@ -673,6 +991,14 @@ query_done(void *arg, const struct store_res *r)
 	}
 	if (r->status == STORE_NOTFOUND) {
 		iq_error(req, "cancel", "item-not-found", NULL);
+		iq_req_free(req);
+		return;
+	}
+	if (r->status == STORE_LOCKED) {
+		/* Only the account asks, and while it is logged in its
+		 * archive is open: this is a login that did not unlock. */
+		iq_error(req, "wait", "internal-server-error",
+		    "the archive is sealed until the next login");
 		iq_req_free(req);
 		return;
 	}
@@ -957,6 +1283,11 @@ prefs_iq(struct iq_req *req)
 	acct = req->from->acct;
 	p = acct->slot[slot];
 	if (!req->set) {
+		if (p != NULL && p->unreadable) {
+			/* The defaults would not be the account's. */
+			iq_error(req, "wait", "internal-server-error", NULL);
+			return IQ_DONE;
+		}
 		el = prefs_build(a, p != NULL ? p->el : NULL, &why);
 		if (el == NULL)
 			iq_error(req, "wait", "internal-server-error", NULL);
@@ -978,9 +1309,15 @@ prefs_iq(struct iq_req *req)
 		return IQ_DONE;
 	}
 	buf_free(&b);
-	/* A read still in flight must not overwrite what was just set. */
-	store_cancel(p->req);
-	p->req = NULL;
+	mode_write(acct->jid.domain, acct->jid.local, el);
+	p->unreadable = 0;
+	/* A read still in flight must not overwrite what was just set;
+	 * the review it would have started runs now, by the new choice. */
+	if (p->req != NULL) {
+		store_cancel(p->req);
+		p->req = NULL;
+		review_start(acct);
+	}
 	/* What the new choice no longer covers goes now, not at the sweep. */
 	if ((ttl = own_ttl(el)) > 0 &&
 	    store_archive_shorten(server.store, ARCHIVE_STORE, acct->jid.domain,
@@ -1000,8 +1337,10 @@ mam_module_init(void)
 	if (c->limits.archive_messages == 0)
 		return; /* no archive: nothing kept, nothing offered */
 	archive_def.retention = c->retention.archive;
+	review_def.retention = c->retention.archive;
 	if (store_register(&archive_def) < 0 ||
-	    store_register(&prefs_def) < 0 || (slot = session_slot()) < 0 ||
+	    store_register(&prefs_def) < 0 || store_register(&mode_def) < 0 ||
+	    store_register(&review_def) < 0 || (slot = session_slot()) < 0 ||
 	    session_on_bind(on_bind) < 0 ||
 	    session_on_account_free(account_gone) < 0 ||
 	    router_add_out_filter(filter) < 0 ||

@@ -2,13 +2,30 @@
  * pep: XEP-0163 personal eventing on XEP-0060 publish-subscribe, one
  * service per account's bare JID.
  *
- * Storage: two map stores owned by the account. "pep_nodes" holds one
+ * Storage: three map stores owned by the account. "pep_nodes" holds one
  * key per node (its name) whose value is the node's configuration and
  * explicit subscribers as "key=value" lines; "pep_items" holds one key
  * per item, "node\nid", whose value is "seq\n" and the serialized <item/>
  * (seq orders a node's items, oldest first). Node names with a newline
  * are refused, so the item key is unambiguous. Items of a node with
  * persist_items off are never written: they live in memory only.
+ *
+ * Sealing. PEP is published on purpose and others read it while its
+ * owner is away (avatars, OMEMO bundles, nicknames), so "pep_nodes" and
+ * "pep_items" stay clear. The items of a node only its owner may read
+ * (access model whitelist, which here has no members but the owner, or
+ * roster with no groups allowed), and of the nodes a module declared
+ * owner-only (pep_owner_only(): bookmarks), are kept instead in the same
+ * shape in "pep_private", sealed to the owner; a change of configuration
+ * moves them from one store to the other, and an item found in the wrong
+ * one while the owner can read both (data from before) is moved too.
+ * While the owner is locked (no session) "pep_private" cannot be read:
+ * a service read then has no items in its private nodes and is marked
+ * priv_locked. Nobody else may see those nodes anyway, so others are
+ * served as always; the owner's first bind reads them again before any
+ * request of its own runs, and until they are read its requests, and
+ * other modules' jobs, are refused rather than answered from a partial
+ * service.
  *
  * Memory: a service (struct svc) is read whole from the store when
  * something needs it (a request to it, a login of a contact who may get
@@ -62,6 +79,7 @@
 #define FT_CONFIG "http://jabber.org/protocol/pubsub#node_config"
 #define STORE_NODES "pep_nodes"
 #define STORE_ITEMS "pep_items"
+#define STORE_PRIVATE "pep_private"
 #define GROUPS_MAX 16
 #define SUBS_MAX 64
 #define QUEUE_MAX 64
@@ -83,9 +101,19 @@ static const struct store_def items_store = {
     .shape = STORE_MAP,
     .owner = STORE_OWNER_USER,
     .retention = 0,
-    .what = "personal eventing (PEP) items as published: OMEMO keys, "
-            "avatars, bookmarks, nicknames and the like",
+    .what = "personal eventing (PEP) items published to others: OMEMO "
+            "keys, avatars, nicknames and the like",
     .sealed = 0,
+};
+
+static const struct store_def private_store = {
+    .name = STORE_PRIVATE,
+    .shape = STORE_MAP,
+    .owner = STORE_OWNER_USER,
+    .retention = 0,
+    .what = "personal eventing (PEP) items of nodes only the account "
+            "may read, such as its group chat bookmarks",
+    .sealed = 1,
 };
 
 enum access { A_PRESENCE = 0, A_OPEN, A_ROSTER, A_WHITELIST };
@@ -105,11 +133,16 @@ struct cfg {
 	size_t ngroups;
 };
 
+/* Where an item is written: nowhere, "pep_items" or "pep_private". */
+enum where { W_NONE = 0, W_CLEAR, W_PRIVATE };
+static const char *const where_store[] = {NULL, STORE_ITEMS, STORE_PRIVATE};
+
 struct item {
 	char *id; /* owned */
 	char *xml; /* owned: serialized <item/> */
 	size_t len;
 	uint64_t seq;
+	enum where in;
 };
 
 struct node {
@@ -122,7 +155,7 @@ struct node {
 };
 
 enum svc_state { S_LOADING = 0, S_READY, S_FAILED };
-enum op_kind { OP_IQ = 0, OP_LAST, OP_CALL };
+enum op_kind { OP_IQ = 0, OP_LAST, OP_CALL, OP_RELOAD };
 
 struct op {
 	enum op_kind kind;
@@ -143,6 +176,7 @@ struct svc {
 	struct op *head, *tail; /* waiting; head runs when READY */
 	size_t nops;
 	int running; /* the head is inside its roster job */
+	int priv_locked; /* "pep_private" was not read (owner locked) */
 };
 
 static struct hash *svcs; /* bare → struct svc */
@@ -159,7 +193,16 @@ static struct {
 } hooks[HOOKS_MAX];
 static size_t nhooks;
 
+#define OWNER_ONLY_MAX 8
+static const char *owner_only[OWNER_ONLY_MAX]; /* pep_owner_only() */
+static size_t nowner_only;
+
 static void svc_run(struct svc *v);
+static void node_store(struct svc *v, const struct node *n);
+static void item_place(
+    struct svc *v, struct arena *a, const struct node *n, struct item *it);
+static void item_drop(struct node *n, size_t i);
+static enum where item_where(const struct node *n);
 
 /* --- configuration --- */
 
@@ -296,6 +339,34 @@ cfg_copy(struct cfg *dst, const struct cfg *src)
 		dst->ngroups++;
 	}
 	return 0;
+}
+
+/* 1 if node `name` was declared owner-only (pep_owner_only()). */
+static int
+owner_only_node(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nowner_only; i++)
+		if (strcmp(owner_only[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 if c may configure node `name`: an owner-only node stays whitelist. */
+static int
+cfg_fits(const char *name, const struct cfg *c)
+{
+	return !owner_only_node(name) || c->access == A_WHITELIST;
+}
+
+/* 1 if nobody but the owner may read n's items: they are sealed. Whitelist
+ * nodes have no members here but their owner (no affiliations). */
+static int
+node_private(const struct node *n)
+{
+	return n->cfg.access == A_WHITELIST ||
+	    (n->cfg.access == A_ROSTER && n->cfg.ngroups == 0);
 }
 
 /*
@@ -457,25 +528,25 @@ item_add(
 	it->xml[len] = '\0';
 	it->len = len;
 	it->seq = seq;
+	it->in = W_NONE;
 	n->nitems++;
 	return 0;
 }
 
+/*
+ * Adds the items of r, read from store `in`, to v's nodes. An item in
+ * both stores (a move cut short) keeps its newer copy and the older one
+ * is deleted.
+ */
 static void
-items_loaded(void *arg, const struct store_res *r)
+items_merge(struct svc *v, const struct store_res *r, enum where in)
 {
-	struct svc *v = arg;
 	struct node *n;
 	const char *nl, *x;
 	char *name, *end;
 	uint64_t seq;
-	size_t i, cur = 0;
+	size_t i, j;
 
-	if (r->status != STORE_OK && r->status != STORE_NOTFOUND) {
-		v->state = S_FAILED;
-		svc_run(v);
-		return;
-	}
 	for (i = 0; i < r->nitems; i++) {
 		const struct store_item *si = &r->items[i];
 
@@ -488,16 +559,99 @@ items_loaded(void *arg, const struct store_res *r)
 		if (n == NULL || *end != '\n')
 			continue;
 		x = end + 1;
+		for (j = 0; j < n->nitems; j++)
+			if (strcmp(n->items[j].id, nl + 1) == 0)
+				break;
+		if (j < n->nitems) {
+			if (n->items[j].seq >= seq) {
+				store_map_del(server.store, where_store[in],
+				    v->host, v->user, si->key, NULL, NULL);
+				continue;
+			}
+			if (n->items[j].in != W_NONE)
+				store_map_del(server.store,
+				    where_store[n->items[j].in], v->host,
+				    v->user, si->key, NULL, NULL);
+			item_drop(n, j);
+		}
 		if (item_add(n, nl + 1, x,
 		        si->value_len - (size_t)(x - (const char *)si->value),
-		        seq) == 0 &&
-		    seq >= v->seq)
-			v->seq = seq + 1;
+		        seq) == 0) {
+			n->items[n->nitems - 1].in = in;
+			if (seq >= v->seq)
+				v->seq = seq + 1;
+		}
+	}
+}
+
+/* Moves items found in the wrong store (written before their node was
+ * owner-only, or before sealing) to the right one. */
+static void
+items_settle(struct svc *v)
+{
+	struct arena *a;
+	struct node *n;
+	size_t i, cur = 0;
+	enum where w;
+
+	while ((n = hash_next(v->nodes, &cur, NULL)) != NULL) {
+		w = item_where(n);
+		for (i = 0; i < n->nitems; i++) {
+			if (w == W_NONE || n->items[i].in == W_NONE ||
+			    n->items[i].in == w)
+				continue;
+			if ((a = arena_new(1024 + n->items[i].len)) == NULL)
+				return;
+			item_place(v, a, n, &n->items[i]);
+			arena_free(a);
+		}
+	}
+}
+
+/* The sealed items: the last step of a load, or a reload at the owner's
+ * bind (OP_RELOAD). */
+static void
+private_loaded(void *arg, const struct store_res *r)
+{
+	struct svc *v = arg;
+	struct node *n;
+	size_t cur = 0;
+
+	if (r->status == STORE_LOCKED) {
+		v->priv_locked = 1;
+	} else if (r->status == STORE_OK || r->status == STORE_NOTFOUND) {
+		v->priv_locked = 0;
+		items_merge(v, r, W_PRIVATE);
+	} else if (!v->priv_locked) {
+		/* A first load that failed; a failed reload stays locked. */
+		v->state = S_FAILED;
+		svc_run(v);
+		return;
 	}
 	while ((n = hash_next(v->nodes, &cur, NULL)) != NULL)
 		qsort(n->items, n->nitems, sizeof(struct item), item_cmp);
+	if (!v->priv_locked)
+		items_settle(v);
 	v->state = S_READY;
 	svc_run(v);
+}
+
+static void
+items_loaded(void *arg, const struct store_res *r)
+{
+	struct svc *v = arg;
+
+	if (r->status != STORE_OK && r->status != STORE_NOTFOUND) {
+		v->state = S_FAILED;
+		svc_run(v);
+		return;
+	}
+	items_merge(v, r, W_CLEAR);
+	if (store_map_list(server.store, STORE_PRIVATE, v->host, v->user,
+	        private_loaded, v) == NULL) {
+		v->state = S_FAILED;
+		svc_run(v);
+	}
 }
 
 static void
@@ -516,8 +670,15 @@ nodes_loaded(void *arg, const struct store_res *r)
 		if ((n = node_new(r->items[i].key)) == NULL)
 			continue;
 		node_load(n, r->items[i].value);
-		if (hash_put(v->nodes, n->name, n) == -1)
+		if (hash_put(v->nodes, n->name, n) == -1) {
 			node_free(n);
+			continue;
+		}
+		/* Made before it was declared owner-only. */
+		if (!cfg_fits(n->name, &n->cfg)) {
+			n->cfg.access = A_WHITELIST;
+			node_store(v, n);
+		}
 	}
 	if (store_map_list(server.store, STORE_ITEMS, v->host, v->user,
 	        items_loaded, v) == NULL) {
@@ -597,27 +758,49 @@ item_key(struct arena *a, const struct node *n, const char *id)
 	return arena_printf(a, "%s\n%s", n->name, id);
 }
 
-static void
-item_store(
-    struct svc *v, struct arena *a, const struct node *n, const struct item *it)
+/* Where n's items belong (see the top). */
+static enum where
+item_where(const struct node *n)
 {
-	char *val;
-
 	if (!n->cfg.persist)
+		return W_NONE;
+	return node_private(n) ? W_PRIVATE : W_CLEAR;
+}
+
+/* Writes it where n's configuration says, and removes it from where it
+ * was (written first, so a failure in between loses nothing). */
+static void
+item_place(
+    struct svc *v, struct arena *a, const struct node *n, struct item *it)
+{
+	enum where want = item_where(n);
+	char *val, *key;
+
+	if ((key = item_key(a, n, it->id)) == NULL)
 		return;
-	if ((val = arena_printf(a, "%" PRIu64 "\n%s", it->seq, it->xml)) ==
-	    NULL)
-		return;
-	store_map_put(server.store, STORE_ITEMS, v->host, v->user,
-	    item_key(a, n, it->id), val, strlen(val), NULL, NULL);
+	if (want != W_NONE) {
+		if ((val = arena_printf(
+		         a, "%" PRIu64 "\n%s", it->seq, it->xml)) == NULL)
+			return;
+		store_map_put(server.store, where_store[want], v->host, v->user,
+		    key, val, strlen(val), NULL, NULL);
+	}
+	if (it->in != W_NONE && it->in != want)
+		store_map_del(server.store, where_store[it->in], v->host,
+		    v->user, key, NULL, NULL);
+	it->in = want;
 }
 
 static void
 item_unstore(
-    struct svc *v, struct arena *a, const struct node *n, const char *id)
+    struct svc *v, struct arena *a, const struct node *n, struct item *it)
 {
-	store_map_del(server.store, STORE_ITEMS, v->host, v->user,
-	    item_key(a, n, id), NULL, NULL);
+	char *key;
+
+	if (it->in != W_NONE && (key = item_key(a, n, it->id)) != NULL)
+		store_map_del(server.store, where_store[it->in], v->host,
+		    v->user, key, NULL, NULL);
+	it->in = W_NONE;
 }
 
 static void
@@ -637,7 +820,7 @@ trim(struct svc *v, struct arena *a, struct node *n)
 	unsigned max = n->cfg.persist ? cfg_max(&n->cfg) : 1;
 
 	while (n->nitems > max) {
-		item_unstore(v, a, n, n->items[0].id);
+		item_unstore(v, a, n, &n->items[0]);
 		item_drop(n, 0);
 	}
 }
@@ -648,7 +831,7 @@ node_erase(struct svc *v, struct arena *a, struct node *n)
 	size_t i;
 
 	for (i = 0; i < n->nitems; i++)
-		item_unstore(v, a, n, n->items[i].id);
+		item_unstore(v, a, n, &n->items[i]);
 	store_map_del(
 	    server.store, STORE_NODES, v->host, v->user, n->name, NULL, NULL);
 	hash_del(v->nodes, n->name);
@@ -969,11 +1152,14 @@ do_publish(struct iq_req *req, struct svc *v, const struct xml_node *ps,
 	}
 	n = hash_get(v->nodes, name);
 	cfg_default(&want);
+	if (owner_only_node(name))
+		want.access = A_WHITELIST;
 	if (n != NULL && cfg_copy(&want, &n->cfg) == -1) {
 		pep_error(req, "wait", "internal-server-error", NULL, NULL);
 		return;
 	}
-	if (opts != NULL && cfg_form(req->a, &want, opts) == -1) {
+	if (opts != NULL &&
+	    (cfg_form(req->a, &want, opts) == -1 || !cfg_fits(name, &want))) {
 		cfg_clear(&want);
 		pep_error(
 		    req, "cancel", "conflict", "precondition-not-met", NULL);
@@ -1023,7 +1209,7 @@ do_publish(struct iq_req *req, struct svc *v, const struct xml_node *ps,
 	}
 	buf_free(&b);
 	it = &n->items[n->nitems - 1];
-	item_store(v, req->a, n, it);
+	item_place(v, req->a, n, it);
 	trim(v, req->a, n);
 	res = xml_new(req->a, NS_PUBSUB, "pubsub");
 	p = xml_add(req->a, res, NS_PUBSUB, "publish");
@@ -1057,7 +1243,7 @@ do_retract(struct iq_req *req, struct svc *v, const struct xml_node *el)
 		pep_error(req, "cancel", "item-not-found", NULL, NULL);
 		return;
 	}
-	item_unstore(v, req->a, n, id);
+	item_unstore(v, req->a, n, &n->items[i]);
 	item_drop(n, i);
 	iq_reply(req, NULL);
 	if (nt != NULL ? (strcmp(nt, "1") == 0 || strcmp(nt, "true") == 0)
@@ -1275,7 +1461,8 @@ do_owner(struct iq_req *req, struct svc *v, const struct xml_node *el)
 			    req, "wait", "internal-server-error", NULL, NULL);
 			return;
 		}
-		if (cfg_form(req->a, &cfg, x) == -1) {
+		if (cfg_form(req->a, &cfg, x) == -1 ||
+		    !cfg_fits(n->name, &cfg)) {
 			cfg_clear(&cfg);
 			pep_error(req, "modify", "not-acceptable", NULL, NULL);
 			return;
@@ -1283,13 +1470,12 @@ do_owner(struct iq_req *req, struct svc *v, const struct xml_node *el)
 		cfg_clear(&n->cfg);
 		n->cfg = cfg;
 		/* Items kept only in memory from now on leave the store;
-		 * items persisted from now on enter it. */
-		for (i = 0; i < n->nitems; i++) {
-			if (n->cfg.persist)
-				item_store(v, req->a, n, &n->items[i]);
-			else
-				item_unstore(v, req->a, n, n->items[i].id);
-		}
+		 * items persisted from now on enter it; items of a node
+		 * that became (or stopped being) owner-only move between
+		 * the clear and the sealed store. */
+		for (i = 0; i < n->nitems; i++)
+			if (n->items[i].in != item_where(n))
+				item_place(v, req->a, n, &n->items[i]);
 		trim(v, req->a, n);
 		node_store(v, n);
 		iq_reply(req, NULL);
@@ -1305,7 +1491,7 @@ do_owner(struct iq_req *req, struct svc *v, const struct xml_node *el)
 			changed(v, req->a, name);
 	} else if (strcmp(el->name, "purge") == 0 && req->set) {
 		while (n->nitems > 0) {
-			item_unstore(v, req->a, n, n->items[0].id);
+			item_unstore(v, req->a, n, &n->items[0]);
 			item_drop(n, 0);
 		}
 		iq_reply(req, NULL);
@@ -1340,7 +1526,10 @@ do_create(struct iq_req *req, struct svc *v, const struct xml_node *ps,
 		return;
 	}
 	cfg_default(&cfg);
-	if (x != NULL && cfg_form(req->a, &cfg, x) == -1) {
+	if (owner_only_node(name))
+		cfg.access = A_WHITELIST;
+	if (x != NULL &&
+	    (cfg_form(req->a, &cfg, x) == -1 || !cfg_fits(name, &cfg))) {
 		cfg_clear(&cfg);
 		pep_error(req, "modify", "not-acceptable", NULL, NULL);
 		return;
@@ -1363,7 +1552,9 @@ handle(struct iq_req *req, struct svc *v)
 		return;
 	who = s->acct->bare;
 	owner = strcmp(who, v->bare) == 0;
-	if (v->state != S_READY) {
+	/* The owner's own nodes are not all read: nothing it asks can be
+	 * answered from the rest (others cannot see what is missing). */
+	if (v->state != S_READY || (owner && v->priv_locked)) {
 		pep_error(req, "wait", "internal-server-error", NULL, NULL);
 		return;
 	}
@@ -1440,13 +1631,27 @@ last_items(struct svc *v, const char *target)
 	arena_free(a);
 }
 
+/* An OP_RELOAD: the sealed items, if they were not read; the operations
+ * behind wait for them (S_LOADING). */
+static void
+reload(struct svc *v)
+{
+	if (v->state != S_READY || !v->priv_locked)
+		return;
+	v->state = S_LOADING;
+	if (store_map_list(server.store, STORE_PRIVATE, v->host, v->user,
+	        private_loaded, v) == NULL)
+		v->state = S_READY;
+}
+
 /* An OP_CALL: the job with a context while the service is usable. */
 static void
 call(struct svc *v, struct op *op)
 {
 	struct pep_ctx c = {v, NULL};
 
-	if (v->state == S_READY && (c.a = arena_new(4096)) != NULL) {
+	if (v->state == S_READY && !v->priv_locked &&
+	    (c.a = arena_new(4096)) != NULL) {
 		op->fn(&c, op->arg);
 		arena_free(c.a);
 	} else {
@@ -1476,6 +1681,8 @@ op_run(void *arg)
 		handle(op->req, v);
 	else if (op->kind == OP_CALL)
 		call(v, op);
+	else if (op->kind == OP_RELOAD)
+		reload(v);
 	else
 		last_items(v, op->target);
 	/* Unlinked before it is freed: an OP_IQ lives in its request. */
@@ -1599,6 +1806,23 @@ pep_available(struct session *s)
 	roster_each(s->acct, ROSTER_TO, last_of_contact, s);
 }
 
+/* The owner's first bind: its service, if one is in memory, may have been
+ * read while it was locked; its sealed items are read again before any
+ * of its requests (they all come after the bind). */
+static void
+pep_bound(struct session *s)
+{
+	struct svc *v = hash_get(svcs, s->acct->bare);
+	struct op *op;
+
+	if (v == NULL || (v->state != S_LOADING && !v->priv_locked) ||
+	    (op = calloc(1, sizeof(*op))) == NULL)
+		return;
+	op->kind = OP_RELOAD;
+	if (enqueue(v, op) == -1)
+		free(op);
+}
+
 static void
 pep_account_free(struct account *a)
 {
@@ -1612,6 +1836,14 @@ pep_account_free(struct account *a)
 }
 
 /* --- the interface for modules that mirror nodes (pep.h) --- */
+
+void
+pep_owner_only(const char *node)
+{
+	if (nowner_only == OWNER_ONLY_MAX)
+		fatal("pep: too many owner-only nodes");
+	owner_only[nowner_only++] = node;
+}
 
 void
 pep_on_change(const char *node, pep_change_fn fn)
@@ -1708,6 +1940,8 @@ pep_ctx_publish(struct pep_ctx *c, const char *node, const char *id,
 		     opts != NULL && opts[i] != NULL && opts[i + 1] != NULL;
 		     i += 2)
 			(void)cfg_set(&n->cfg, opts[i], opts[i + 1]);
+		if (owner_only_node(node))
+			n->cfg.access = A_WHITELIST;
 		if (hash_put(v->nodes, n->name, n) == -1) {
 			node_free(n);
 			goto fail;
@@ -1723,7 +1957,7 @@ pep_ctx_publish(struct pep_ctx *c, const char *node, const char *id,
 	if (item_add(n, id, buf_ptr(&b), buf_size(&b), v->seq++) == -1)
 		goto fail;
 	buf_free(&b);
-	item_store(v, c->a, n, &n->items[n->nitems - 1]);
+	item_place(v, c->a, n, &n->items[n->nitems - 1]);
 	trim(v, c->a, n);
 	notify_items(v, n, c->a);
 	return 0;
@@ -1747,7 +1981,7 @@ pep_ctx_retract(struct pep_ctx *c, const char *node, const char *id)
 			break;
 	if (i == n->nitems)
 		return -1;
-	item_unstore(v, c->a, n, id);
+	item_unstore(v, c->a, n, &n->items[i]);
 	item_drop(n, i);
 	if (n->cfg.notify_retract && (m = event_msg(c->a, v, &ev)) != NULL &&
 	    (its = xml_add(c->a, ev, NS_EVENT, "items")) != NULL &&
@@ -1789,6 +2023,7 @@ pep_module_init(void)
 		fatal("pep: out of memory");
 	store_register(&nodes_store);
 	store_register(&items_store);
+	store_register(&private_store);
 	iq_register(NS_PUBSUB, "pubsub", IQ_ACCOUNT, pep_iq);
 	iq_register(NS_OWNER, "pubsub", IQ_ACCOUNT, pep_iq);
 	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++)
@@ -1797,4 +2032,5 @@ pep_module_init(void)
 	presence_on_initial(pep_available);
 	caps_on_known(pep_available);
 	session_on_account_free(pep_account_free);
+	session_on_bind(pep_bound);
 }

@@ -22,6 +22,13 @@ void pep_module_init(void);
  */
 struct pep_ctx;
 
+/*
+ * Declares node (a static string) owner-only, at start-up: made with
+ * access model whitelist, which no publish-options or configuration may
+ * change, so its items are always sealed to the owner (pep.c).
+ */
+void pep_owner_only(const char *node);
+
 /* Called after the owner's own request changed `node` (publish,
  * retract, purge, delete), with the reply already sent. */
 typedef void (*pep_change_fn)(struct pep_ctx *c, const char *node);

@@ -19,6 +19,12 @@
  * store operation in flight; it leaves the queue when that operation's
  * answer has been sent, and the next one starts.
  *
+ * The store is sealed to the account (PRIVACY.md): only the account
+ * itself reads or writes it, while it is logged in and so unlocked. A
+ * store answer STORE_LOCKED (a login that did not unlock) is an error to
+ * the account and writes nothing; a copy kept in step by another module
+ * is then not made, and is logged.
+ *
  * Other modules keeping a copy of an element in step (bookmarks.h) learn
  * of the account's own sets through private_on_set and write through
  * private_put, which takes the same queue and calls no hook, so two
@@ -51,8 +57,8 @@ static const struct store_def private_store = {
     .owner = STORE_OWNER_USER,
     .retention = 0,
     .what = "private XML (XEP-0049): data clients keep for their own "
-            "account, such as older bookmarks",
-    .sealed = 0, /* to be sealed once sealed records exist (PRIVACY.md) */
+            "account, such as group chat bookmarks in the older form",
+    .sealed = 1,
 };
 
 struct queue;
@@ -121,6 +127,8 @@ fail(struct op *op)
 {
 	if (op->req != NULL)
 		iq_error(op->req, "wait", "internal-server-error", NULL);
+	else
+		log_info("event=private_copy_failed");
 	finish(op);
 }
 
