@@ -21,6 +21,28 @@
  * the request's existence is kept: its status text is not stored
  * (PRIVACY.md: status text is never written).
  *
+ * Sealed rosters (PRIVACY.md, "Sealed records"). With [server] sealing
+ * on, the roster of an account with no session cannot be read: such a
+ * roster is R_LOCKED, with no items in memory. A change another account
+ * makes to it (a subscription stanza, a contact's roster removal, a
+ * contact's erasure) is not applied but appended to the account's
+ * rosterinbox as the stanza the contact's server would receive; the
+ * sender's side changes at once as usual. At the next login the roster is
+ * read, the inbox is applied in order through the same functions as a
+ * live stanza (its effects on other rosters run as jobs of their own),
+ * and only then is the roster R_READY, so nothing is served before it.
+ * Whatever a locked roster would have to answer (an auto-reply to a
+ * subscription it already approved) waits for that too; nothing is told
+ * to anyone about a locked account. The store's STORE_LOCKED on a read
+ * means the same, whatever the configuration says.
+ *
+ * Erased contacts: with sealed rosters the store cannot find the entries
+ * of other accounts that name an erased account (their keys are keyed
+ * hashes), and a locked account's contacts cannot be known. So, with
+ * sealing on, each login checks the local contacts of the roster it
+ * loads against the tombstones of erased accounts, and removes those
+ * entries with a roster push.
+ *
  * Invariant: an entry without F_ITEM has exactly F_IN.
  */
 #include "xmpp/roster.h"
@@ -41,6 +63,7 @@
 #include "xmpp/iq.h"
 #include "xmpp/jid.h"
 #include "xmpp/presence.h"
+#include "xmpp/rosterinbox.h"
 #include "xmpp/router.h"
 #include "xmpp/server.h"
 #include "xmpp/session.h"
@@ -75,7 +98,9 @@ struct ritem {
 	unsigned flags;
 };
 
-enum rstate { R_LOADING = 0, R_READY, R_FAILED };
+/* R_LOCKED: the account exists but its roster cannot be read now (no
+ * session, sealing on); changes for it go to its inbox. */
+enum rstate { R_LOADING = 0, R_READY, R_FAILED, R_LOCKED };
 
 struct roster;
 
@@ -110,11 +135,9 @@ static const struct store_def roster_store = {
     .owner = STORE_OWNER_USER,
     .retention = 0,
     .what = "contacts: their addresses, names, groups and subscription "
-            "states, and subscription requests waiting for an answer",
-    /* Not sealed yet: a subscription to an offline account reads and
-     * changes that account's roster. Sealing (PRIVACY.md) needs those
-     * changes queued until its next login instead. */
-    .sealed = 0,
+            "states, and subscription requests waiting for an answer; "
+            "sealed, so only the account's login opens it",
+    .sealed = 1,
 };
 
 static struct hash *rosters;
@@ -346,6 +369,39 @@ parse_ver(struct roster *r, const char *v, size_t n)
 	set_ver(r);
 }
 
+/* Whether the roster of account bare is to stay closed: sealing on and
+ * no session, so the store holds no key to open it with (a login in
+ * progress counts as none; what it misses waits in the inbox, which its
+ * bind reads after). */
+static int
+sealed_away(const char *bare)
+{
+	return server.conf->sealing && session_account(bare) == NULL;
+}
+
+/* Drops every entry in memory (a locked roster keeps none); -1 on OOM,
+ * the entries unchanged. */
+static int
+items_clear(struct roster *r)
+{
+	struct hash *h = hash_new();
+	struct ritem *it;
+	size_t cur = 0;
+
+	if (h == NULL)
+		return -1;
+	while ((it = hash_next(r->items, &cur, NULL)) != NULL)
+		item_free(it);
+	hash_free(r->items);
+	r->items = h;
+	r->nitems = r->npending = 0;
+	return 0;
+}
+
+static int inbox_taken(void *arg, enum store_status status,
+    const struct rosterinbox_entry *e, size_t n);
+static void check_gone(struct roster *r);
+
 static void
 loaded(void *arg, const struct store_res *res)
 {
@@ -353,9 +409,20 @@ loaded(void *arg, const struct store_res *res)
 	struct ritem *it;
 	size_t i;
 
+	if (res->status == STORE_LOCKED) {
+		/* The store cannot open it: the same as an account away. */
+		log_debug("event=roster_locked");
+		load_done(r, R_LOCKED);
+		return;
+	}
 	if (res->status != STORE_OK) {
 		log_warn("event=roster_load_failed");
 		load_done(r, R_FAILED);
+		return;
+	}
+	if (sealed_away(r->bare)) {
+		/* Its last session ended while this was read. */
+		load_done(r, R_LOCKED);
 		return;
 	}
 	for (i = 0; i < res->nitems; i++) {
@@ -380,7 +447,21 @@ loaded(void *arg, const struct store_res *res)
 		else
 			r->npending++;
 	}
-	load_done(r, R_READY);
+	/* What waited for the account while it was away comes first. */
+	if (rosterinbox_take(r->host, r->user, inbox_taken, r) == -1) {
+		log_warn("event=roster_inbox_read_failed");
+		check_gone(r);
+		load_done(r, R_READY);
+	}
+}
+
+/* Reads r (its load's reference taken by the caller). */
+static void
+load_list(struct roster *r)
+{
+	if (store_map_list(
+	        server.store, STORE_NAME, r->host, r->user, loaded, r) == NULL)
+		load_done(r, R_FAILED);
 }
 
 static void
@@ -397,9 +478,25 @@ checked(void *arg, const struct store_res *res)
 		return;
 	}
 	r->exists = 1;
-	if (store_map_list(
-	        server.store, STORE_NAME, r->host, r->user, loaded, r) == NULL)
-		load_done(r, R_FAILED);
+	if (sealed_away(r->bare)) {
+		load_done(r, R_LOCKED);
+		return;
+	}
+	load_list(r);
+}
+
+/* A roster left closed or failed is read again now that its account
+ * has a session. */
+static void
+reload(struct roster *r)
+{
+	if (items_clear(r) == -1) {
+		log_warn("event=roster_unavailable reason=nomem");
+		return;
+	}
+	r->state = R_LOADING;
+	r->refs++; /* the load's */
+	load_list(r);
 }
 
 /* A reference to the roster of bare, loading it if need be; NULL on OOM
@@ -744,7 +841,8 @@ roster_full(const struct roster *r)
 
 /* --- subscription stanzas (RFC 6121 §3, Appendix A) --- */
 
-enum subtype { SUBSCRIBE, SUBSCRIBED, UNSUBSCRIBE, UNSUBSCRIBED };
+/* GONE is no stanza: the peer's account was erased (rosterinbox). */
+enum subtype { SUBSCRIBE, SUBSCRIBED, UNSUBSCRIBE, UNSUBSCRIBED, GONE };
 
 static const char *const subtype_names[] = {
     "subscribe", "subscribed", "unsubscribe", "unsubscribed"};
@@ -832,22 +930,42 @@ in_unsubscribed(struct roster *r, const char *peer, const struct xml_node *orig,
 	deliver_sub(a, orig, UNSUBSCRIBED, peer, r->bare);
 }
 
+static int inbound(struct roster *r, struct roster *peer_r, enum subtype type,
+    const char *peer, const struct xml_node *orig, struct arena *a);
+static void inbound_later(
+    const char *target, enum subtype type, const char *peer);
+
 /*
- * Inbound 'subscribe' at c from user u (§3.1.3): already subscribed →
- * auto-reply 'subscribed'; pre-approved → approve; else the request is
+ * The peer's server receives 'subscribed' from c (an auto-reply): at
+ * once if its roster u is held by this job, else as a job of its own (a
+ * request taken from c's inbox at login). 1 if it approved a request.
+ */
+static int
+reply_subscribed(
+    struct roster *c, struct roster *u, const char *peer, struct arena *a)
+{
+	if (u != NULL)
+		return inbound(u, NULL, SUBSCRIBED, c->bare, NULL, a);
+	inbound_later(peer, SUBSCRIBED, c->bare);
+	return 0;
+}
+
+/*
+ * Inbound 'subscribe' at c from peer (§3.1.3), whose roster is u if this
+ * job holds it (NULL: it is applied from c's inbox): already subscribed
+ * → auto-reply 'subscribed'; pre-approved → approve; else the request is
  * kept (pending in) and shown to c's available resources.
  */
 static void
-in_subscribe(struct roster *c, struct roster *u, const struct xml_node *orig,
-    struct arena *a)
+in_subscribe(struct roster *c, struct roster *u, const char *peer,
+    const struct xml_node *orig, struct arena *a)
 {
-	struct ritem *it = entry(c, u->bare, 0);
+	struct ritem *it = entry(c, peer, 0);
 	unsigned old;
 
 	if (it != NULL && (it->flags & F_FROM)) {
-		if (in_subscribed(u, c->bare, NULL, a))
-			presence_send_current(
-			    session_account(c->bare), u->bare);
+		if (reply_subscribed(c, u, peer, a))
+			presence_send_current(session_account(c->bare), peer);
 		return;
 	}
 	if (it != NULL && (it->flags & F_APPROVED)) {
@@ -855,8 +973,8 @@ in_subscribe(struct roster *c, struct roster *u, const struct xml_node *orig,
 		it->flags =
 		    (it->flags & ~(unsigned)(F_APPROVED | F_IN)) | F_FROM;
 		entry_changed(c, it, old, 0);
-		in_subscribed(u, c->bare, NULL, a);
-		presence_send_current(session_account(c->bare), u->bare);
+		reply_subscribed(c, u, peer, a);
+		presence_send_current(session_account(c->bare), peer);
 		return;
 	}
 	if (it != NULL && (it->flags & F_IN))
@@ -864,13 +982,236 @@ in_subscribe(struct roster *c, struct roster *u, const struct xml_node *orig,
 	if (it == NULL) {
 		/* Requests count against the same limit as items. */
 		if (c->npending >= server.conf->limits.roster_items ||
-		    (it = entry(c, u->bare, 1)) == NULL)
+		    (it = entry(c, peer, 1)) == NULL)
 			return;
 	}
 	old = it->flags;
 	it->flags |= F_IN;
 	entry_changed(c, it, old, 0);
-	deliver_sub(a, orig, SUBSCRIBE, u->bare, c->bare);
+	deliver_sub(a, orig, SUBSCRIBE, peer, c->bare);
+}
+
+/* Inbound erasure of peer's account at r: its entry goes, with a roster
+ * push (RFC 6121 §2.5.3 for a contact that no longer exists). */
+static void
+in_gone(struct roster *r, const char *peer)
+{
+	struct ritem *it = entry(r, peer, 0);
+	unsigned old;
+
+	if (it == NULL)
+		return;
+	old = it->flags;
+	it->flags = 0;
+	entry_changed(r, it, old, 0);
+}
+
+static const enum rosterinbox_kind inbox_kinds[] = {
+    RI_SUBSCRIBE, RI_SUBSCRIBED, RI_UNSUBSCRIBE, RI_UNSUBSCRIBED, RI_GONE};
+
+/*
+ * What the server of account r does with a change from peer (its roster
+ * peer_r if the running job holds it): applied now if r is readable, kept
+ * in r's inbox if it is locked, nothing if r is no account (or could not
+ * be read: the change is lost, as when a live stanza meets a store error).
+ * Returns in_subscribed's answer for SUBSCRIBED, else 0.
+ */
+static int
+inbound(struct roster *r, struct roster *peer_r, enum subtype type,
+    const char *peer, const struct xml_node *orig, struct arena *a)
+{
+	if (!r->exists)
+		return 0;
+	if (r->state == R_LOCKED) {
+		rosterinbox_put(r->host, r->user, inbox_kinds[type], peer);
+		return 0;
+	}
+	if (r->state != R_READY)
+		return 0;
+	switch (type) {
+	case SUBSCRIBE:
+		in_subscribe(r, peer_r, peer, orig, a);
+		return 0;
+	case SUBSCRIBED:
+		return in_subscribed(r, peer, orig, a);
+	case UNSUBSCRIBE:
+		in_unsubscribe(r, peer, orig, a);
+		return 0;
+	case UNSUBSCRIBED:
+		in_unsubscribed(r, peer, orig, a);
+		return 0;
+	case GONE:
+		in_gone(r, peer);
+		return 0;
+	}
+	return 0;
+}
+
+struct later {
+	char *target, *peer; /* owned: bare JIDs */
+	enum subtype type;
+};
+
+static void
+later_job(void *arg)
+{
+	struct later *l = arg;
+	struct roster *r = roster_of(l->target);
+	struct arena *a;
+
+	if (r != NULL && (a = arena_new(512)) != NULL) {
+		inbound(r, NULL, l->type, l->peer, NULL, a);
+		arena_free(a);
+	}
+	free(l->target);
+	free(l->peer);
+	free(l);
+}
+
+/* inbound() on target's roster as a job of its own, after what is queued
+ * on it already. */
+static void
+inbound_later(const char *target, enum subtype type, const char *peer)
+{
+	struct later *l = calloc(1, sizeof(*l));
+
+	if (l == NULL || (l->target = strdup(target)) == NULL ||
+	    (l->peer = strdup(peer)) == NULL ||
+	    roster_job(target, NULL, later_job, l) == -1) {
+		log_warn("event=roster_change_lost reason=nomem");
+		if (l != NULL) {
+			free(l->target);
+			free(l->peer);
+		}
+		free(l);
+	}
+}
+
+/*
+ * The inbox of r, read at login (r is loading): each change is applied
+ * in order as if it arrived now, before any job sees the roster. No
+ * session of the account is available yet, so nothing is delivered but
+ * the roster pushes nobody asked for yet; pending requests are shown at
+ * its initial presence (show_pending).
+ */
+static int
+inbox_taken(void *arg, enum store_status status,
+    const struct rosterinbox_entry *e, size_t n)
+{
+	struct roster *r = arg;
+	struct arena *a = NULL;
+	size_t i;
+	int held;
+
+	if (status == STORE_LOCKED || sealed_away(r->bare)) {
+		/* Its last session ended while this was read: the inbox
+		 * stays for the next login. */
+		items_clear(r);
+		load_done(r, R_LOCKED);
+		return 0;
+	}
+	if (status != STORE_OK || (n > 0 && (a = arena_new(1024)) == NULL)) {
+		/* Kept for the next login; the roster itself is read. */
+		log_warn("event=roster_inbox_read_failed");
+		check_gone(r);
+		load_done(r, R_READY);
+		return 0;
+	}
+	/* Ready for inbound(), but no job may run before the inbox is
+	 * applied: the jobs it makes on other rosters wait for load_done()
+	 * below to run them. */
+	r->state = R_READY;
+	r->refs++; /* load_done() may drop the last reference */
+	held = running;
+	running = 1;
+	for (i = 0; i < n; i++)
+		inbound(r, NULL, (enum subtype)e[i].kind, e[i].peer, NULL, a);
+	running = held;
+	arena_free(a);
+	check_gone(r);
+	load_done(r, R_READY);
+	roster_put(r);
+	return 1;
+}
+
+/* --- contacts whose account was erased (sealed rosters) --- */
+
+struct gone {
+	char *bare, *contact; /* owned */
+};
+
+static void
+gone_free(struct gone *g)
+{
+	free(g->bare);
+	free(g->contact);
+	free(g);
+}
+
+static void
+gone_job(void *arg)
+{
+	struct gone *g = arg;
+	struct roster *r = roster_of(g->bare);
+
+	if (r != NULL && r->state == R_READY) {
+		log_debug("event=roster_contact_gone");
+		in_gone(r, g->contact);
+	}
+	gone_free(g);
+}
+
+static void
+gone_checked(void *arg, const struct store_res *res)
+{
+	struct gone *g = arg;
+
+	/* A live tombstone: the account was erased and nobody has the
+	 * name since. */
+	if (res->status != STORE_OK ||
+	    roster_job(g->bare, NULL, gone_job, g) == -1)
+		gone_free(g);
+}
+
+/*
+ * Each local contact of r (entries loaded, not yet served) is looked up
+ * among the tombstones of erased accounts; one that is there loses its
+ * entry in a job of its own. Only with sealing on: otherwise the erasure
+ * removed those entries in the store itself.
+ */
+static void
+check_gone(struct roster *r)
+{
+	struct store_req *sr;
+	const char *at;
+	struct ritem *it;
+	struct gone *g;
+	size_t cur = 0;
+
+	if (!server.conf->sealing)
+		return;
+	while ((it = hash_next(r->items, &cur, NULL)) != NULL) {
+		at = strchr(it->jid, '@');
+		if (at == NULL || strchr(it->jid, '/') != NULL ||
+		    !server_is_local(at + 1))
+			continue;
+		if ((g = calloc(1, sizeof(*g))) == NULL ||
+		    (g->bare = strdup(r->bare)) == NULL ||
+		    (g->contact = strdup(it->jid)) == NULL) {
+			if (g != NULL)
+				gone_free(g);
+			return;
+		}
+		/* The contact's localpart: g->contact up to its '@'. */
+		g->contact[at - it->jid] = '\0';
+		sr = store_tombstone_check(
+		    server.store, at + 1, g->contact, gone_checked, g);
+		g->contact[at - it->jid] = '@';
+		if (sr == NULL) {
+			gone_free(g);
+			return;
+		}
+	}
 }
 
 struct sub_ctx {
@@ -891,6 +1232,19 @@ sub_error(struct sub_ctx *x, const char *type, const char *cond)
 }
 
 /*
+ * Whether a stanza goes on to contact c: always to a readable roster
+ * (the live rules decide there), to a locked one's inbox unless it is a
+ * repeat, as the user's entry before it says: the two ends agree, so a
+ * repeat would change nothing there, and repeating a stanza must not
+ * fill the inbox.
+ */
+static int
+told(const struct roster *c, int repeat)
+{
+	return c->state != R_LOCKED || !repeat;
+}
+
+/*
  * One subscription stanza from user u to local contact c: the user's
  * entry changes as the user's server would (outbound), then the
  * contact's as the contact's server would (inbound).
@@ -902,7 +1256,8 @@ sub_job(void *arg)
 	struct roster *u = roster_of(x->user), *c = roster_of(x->contact);
 	struct ritem *it;
 	unsigned old;
-	int contact = c->exists && c->state == R_READY;
+	int contact =
+	    c->exists && (c->state == R_READY || c->state == R_LOCKED);
 
 	if (u->state != R_READY || c->state == R_FAILED) {
 		sub_error(x, "wait", "internal-server-error");
@@ -927,15 +1282,16 @@ sub_job(void *arg)
 		if (!(it->flags & F_TO))
 			it->flags |= F_ASK;
 		entry_changed(u, it, old, 0);
-		in_subscribe(c, u, x->st, x->a);
+		if (told(c, (old & (F_TO | F_ASK)) != 0))
+			inbound(c, u, SUBSCRIBE, u->bare, x->st, x->a);
 		break;
 	case UNSUBSCRIBE:
 		if (it != NULL && (old & (F_TO | F_ASK))) {
 			it->flags &= ~(unsigned)(F_TO | F_ASK);
 			entry_changed(u, it, old, 0);
 		}
-		if (contact)
-			in_unsubscribe(c, u->bare, x->st, x->a);
+		if (contact && told(c, !(old & (F_TO | F_ASK))))
+			inbound(c, u, UNSUBSCRIBE, u->bare, x->st, x->a);
 		break;
 	case SUBSCRIBED:
 		if (old & F_FROM)
@@ -961,7 +1317,7 @@ sub_job(void *arg)
 		    F_FROM | F_ITEM;
 		entry_changed(u, it, old, 0);
 		if (contact)
-			in_subscribed(c, u->bare, x->st, x->a);
+			inbound(c, u, SUBSCRIBED, u->bare, x->st, x->a);
 		presence_send_current(session_account(u->bare), x->contact);
 		break;
 	case UNSUBSCRIBED:
@@ -969,13 +1325,15 @@ sub_job(void *arg)
 			it->flags &= ~(unsigned)(F_FROM | F_IN | F_APPROVED);
 			entry_changed(u, it, old, 0);
 		}
-		if (contact)
-			in_unsubscribed(c, u->bare, x->st, x->a);
+		if (contact && told(c, !(old & (F_FROM | F_IN))))
+			inbound(c, u, UNSUBSCRIBED, u->bare, x->st, x->a);
 		/* §3.2.2: a contact that could see us sees us leave. */
 		if (old & F_FROM)
 			presence_send_unavailable(
 			    session_account(u->bare), x->contact);
 		break;
+	case GONE:
+		break; /* never a stanza */
 	}
 done:
 	arena_free(x->a);
@@ -1124,11 +1482,12 @@ set_job(void *arg)
 			iq_error(req, "cancel", "item-not-found", NULL);
 			goto done;
 		}
-		/* §2.5.2: cancel both ways, then remove. */
+		/* §2.5.2: cancel both ways, then remove (a locked contact
+		 * gets both in its inbox). */
 		if (c != NULL && (old & (F_TO | F_ASK)))
-			in_unsubscribe(c, u->bare, NULL, req->a);
+			inbound(c, u, UNSUBSCRIBE, u->bare, NULL, req->a);
 		if (c != NULL && (old & (F_FROM | F_IN)))
-			in_unsubscribed(c, u->bare, NULL, req->a);
+			inbound(c, u, UNSUBSCRIBED, u->bare, NULL, req->a);
 		if (old & F_FROM)
 			presence_send_unavailable(
 			    session_account(u->bare), x->jid);
@@ -1288,13 +1647,26 @@ roster_bind(struct session *s)
 	}
 	r->exists = 1;
 	a->slot[slot] = r;
+	/* Kept closed (or failed) while the account was away, and alive
+	 * since for jobs of others: read it now, inbox and all. */
+	if (r->state == R_LOCKED || r->state == R_FAILED)
+		reload(r);
 }
 
 static void
 roster_account_free(struct account *a)
 {
-	roster_put(a->slot[slot]);
+	struct roster *r = a->slot[slot];
+
 	a->slot[slot] = NULL;
+	/* Still needed by jobs of others, but its account is away: from
+	 * now on what they change waits in its inbox. */
+	if (r != NULL && r->refs > 1 && r->state == R_READY &&
+	    sealed_away(r->bare)) {
+		items_clear(r);
+		r->state = R_LOCKED;
+	}
+	roster_put(r);
 }
 
 /* --- an account going away (erasure) --- */
@@ -1321,6 +1693,11 @@ forget_contact(void *arg)
 	struct arena *a;
 	unsigned old;
 
+	if (c != NULL && c->state == R_LOCKED) {
+		/* Its roster cannot be read: it learns at its next login. */
+		inbound(c, NULL, GONE, bare, NULL, NULL);
+		goto done;
+	}
 	if (c == NULL || c->state != R_READY ||
 	    (theirs = entry(c, bare, 0)) == NULL ||
 	    (a = arena_new(512)) == NULL)
@@ -1447,4 +1824,5 @@ roster_module_init(void)
 	    session_on_account_free(roster_account_free) == -1 ||
 	    presence_on_initial(show_pending) == -1)
 		fatal("roster: cannot register the module");
+	rosterinbox_init();
 }
