@@ -25,8 +25,9 @@
  * the account goes offline.
  *
  * Enforcement, for online accounts (the list of an account that is
- * offline is not read: mail for it is stored, and what it blocks is
- * dropped when delivered at login, by the inbound filter):
+ * offline is not read, and sealed it could not be: mail for it is
+ * stored, and what it blocks is dropped when delivered at login, by the
+ * inbound filter):
  *   - outbound (the sender blocks the recipient, §3.3): message and IQ
  *     get/set get <not-acceptable/> with <blocked/> in
  *     urn:xmpp:blocking:errors; presence and other stanzas are dropped.
@@ -104,10 +105,9 @@ static const struct store_def blocklist_def = {
     .shape = STORE_MAP,
     .owner = STORE_OWNER_USER,
     .retention = 0, /* until unblocked or the account is deleted */
-    .what = "the addresses each account blocks (XEP-0191)",
-    /* PRIVACY.md wants this sealed; the store does not seal values
-     * yet, and the registry must not claim it does. */
-    .sealed = 0,
+    .what = "the addresses each account blocks (XEP-0191); sealed, so "
+            "only the account's login opens it",
+    .sealed = 1,
 };
 
 /* A stanza waiting for a list to load; everything in its own arena. */
@@ -411,6 +411,12 @@ loaded(void *arg, const struct store_res *r)
 			if (!list_has(b, jid) && list_add(b, jid) == -1)
 				goto fail;
 		}
+	} else if (r->status == STORE_LOCKED) {
+		/* Sealed and its keys gone (the login ended meanwhile, or a
+		 * token login to an account nobody unlocked): unreadable,
+		 * so nothing passes. */
+		log_info("event=blocklist_locked");
+		goto fail;
 	} else if (r->status != STORE_NOTFOUND) {
 		goto fail;
 	}

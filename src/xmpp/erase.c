@@ -19,6 +19,15 @@
  *    the text "account deleted" (XEP-0077 §3.2) and is closed; a
  *    detached (XEP-0198) session just ends.
  *
+ * Sealed rosters (PRIVACY.md): step 2 reads the account's own roster
+ * only if it is online (otherwise its roster is sealed and its contacts
+ * cannot be known); a contact that is away gets the change in its
+ * roster inbox. Step 3 finds roster rows only in rosters kept in clear,
+ * since sealed ones have keyed-hash keys. Whatever names the account in
+ * a roster step 2 did not reach goes at that contact's next login, when
+ * the roster module finds the tombstone (so with [retention] tombstone
+ * 0 such an entry stays).
+ *
  * Offline messages it sent that wait for others are left: they belong to
  * their recipients.
  *

@@ -28,7 +28,13 @@
  * expired item; each is written to that session with a XEP-0203 <delay/>
  * and then deleted. router_deliver() runs the inbound filters, so a
  * message from a sender the recipient blocks is dropped there, and
- * deleted all the same. One run per account at a time (struct run, in the
+ * deleted all the same: the blocklist is read at bind, before the
+ * first query, and is sealed like this store, so while the account is
+ * away nobody can tell whether it blocks a sender, and a blocked
+ * sender's message is stored like any other (PRIVACY.md, "Sealed
+ * records"). Messages of type headline, groupchat and error are never
+ * stored: the router drops headline and error, and refuses groupchat,
+ * whether or not the recipient blocks the sender. One run per account at a time (struct run, in the
  * account's slot). A message whose existence check and append were queued
  * before the recipient became available is stored after the run read its
  * page; its completion starts another run, so it does not wait for the
@@ -72,10 +78,9 @@ static struct store_def offline_def = {
     .owner = STORE_OWNER_USER,
     .retention = 72 * 3600, /* replaced by [retention] offline */
     .what = "messages sent to an account while it had no available "
-            "resource, until delivered",
-    /* PRIVACY.md wants these sealed; the store does not seal values
-     * yet, and the registry must not claim it does. */
-    .sealed = 0,
+            "resource, until delivered; sealed, so only the account's "
+            "login opens them",
+    .sealed = 1,
 };
 
 /*
@@ -373,6 +378,12 @@ page_read(void *arg, const struct store_res *res)
 	size_t i, pages_max;
 
 	r->req = NULL;
+	if (res->status == STORE_LOCKED) {
+		/* The account's keys went with its last stream as this was
+		 * read: the messages stay for its next login. */
+		log_debug("event=offline_locked");
+		return;
+	}
 	if (res->status != STORE_OK) {
 		log_warn("event=offline_read_failed");
 		return;

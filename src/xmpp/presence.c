@@ -20,7 +20,12 @@
  *
  * Nothing here is written down (PRIVACY.md): the last presence lives on
  * the session, directed-presence targets in its slot, until it ends.
- * An offline contact's probe gets no answer (§4.3.2 allows that).
+ * An offline contact's probe gets no answer (§4.3.2 allows that), and
+ * must not: with sealed rosters (PRIVACY.md) the roster of an account
+ * with no session cannot be read, so whether the prober may see it is
+ * unknown, and any answer, even unavailable, would say something about
+ * it. A probe to an offline account, to an account that does not let
+ * the prober see it, and to no account at all look the same: silence.
  */
 #include "xmpp/presence.h"
 
