@@ -1075,6 +1075,8 @@ inbound_later(const char *target, enum subtype type, const char *peer)
 {
 	struct later *l = calloc(1, sizeof(*l));
 
+	if (l != NULL)
+		l->type = type;
 	if (l == NULL || (l->target = strdup(target)) == NULL ||
 	    (l->peer = strdup(peer)) == NULL ||
 	    roster_job(target, NULL, later_job, l) == -1) {
