@@ -211,6 +211,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "lethe: %s\n", err);
 		return 1;
 	}
+	store_set_sealing(server.store, conf->sealing);
 	loop_before_sleep(l, backpressure, NULL);
 	if ((sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
 	    loop_add(l, sfd, LOOP_READ, on_signal, NULL) == -1)

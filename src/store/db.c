@@ -106,6 +106,41 @@ static const char *const migrations[] = {
     " expires INTEGER NOT NULL"
     ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX map_key ON map (store, key);",
+    /* 4: sealed records (sealdb.c; no times: a key's birth would date
+     * a login or an away period). kid names the data key a row is
+     * sealed under (NULL: in clear); 1 is the account's main key, higher
+     * ones write-only keys made while the account was away, re-sealed
+     * under the main key at its next login (hence the small index). */
+    "ALTER TABLE map ADD COLUMN kid INTEGER;"
+    "ALTER TABLE archive ADD COLUMN kid INTEGER;"
+    "CREATE INDEX archive_away ON archive (host, user) WHERE kid > 1;"
+    "CREATE TABLE seal_accounts ("
+    " host TEXT NOT NULL,"
+    " user TEXT NOT NULL,"
+    " pk BLOB NOT NULL,"
+    " migrated INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (host, user),"
+    " FOREIGN KEY (host, user) REFERENCES accounts (host, user)"
+    "  ON DELETE CASCADE"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE seal_wraps ("
+    " host TEXT NOT NULL,"
+    " user TEXT NOT NULL,"
+    " label TEXT NOT NULL,"
+    " wrap BLOB NOT NULL,"
+    " PRIMARY KEY (host, user, label),"
+    " FOREIGN KEY (host, user) REFERENCES accounts (host, user)"
+    "  ON DELETE CASCADE"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE seal_keys ("
+    " host TEXT NOT NULL,"
+    " user TEXT NOT NULL,"
+    " kid INTEGER NOT NULL,"
+    " sealed BLOB NOT NULL,"
+    " PRIMARY KEY (host, user, kid),"
+    " FOREIGN KEY (host, user) REFERENCES accounts (host, user)"
+    "  ON DELETE CASCADE"
+    ") STRICT, WITHOUT ROWID;",
 };
 
 #define DB_VERSION ((int)ARRAY_LEN(migrations))
@@ -177,31 +212,32 @@ static const char *const stmt_sql[S_COUNT] = {
                        " stored_key, server_key)"
                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_CREDS_CLEAR] = "DELETE FROM creds WHERE host = ?1 AND user = ?2",
-    [S_MAP_GET] = "SELECT value FROM map WHERE host = ?1 AND user = ?2"
+    [S_MAP_GET] = "SELECT value, kid FROM map WHERE host = ?1 AND user = ?2"
                   " AND store = ?3 AND key = ?4 AND " LIVE,
-    [S_MAP_PUT] = "INSERT INTO map (host, user, store, key, value, expires)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    [S_MAP_PUT] = "INSERT INTO map (host, user, store, key, value, expires,"
+                  " kid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
                   " ON CONFLICT (host, user, store, key) DO UPDATE SET"
-                  " value = excluded.value, expires = excluded.expires",
+                  " value = excluded.value, expires = excluded.expires,"
+                  " kid = excluded.kid",
     [S_MAP_DEL] = "DELETE FROM map WHERE host = ?1 AND user = ?2"
                   " AND store = ?3 AND key = ?4",
-    [S_MAP_LIST] = "SELECT key, value FROM map WHERE host = ?1"
+    [S_MAP_LIST] = "SELECT key, value, kid FROM map WHERE host = ?1"
                    " AND user = ?2 AND store = ?3 AND " LIVE " ORDER BY key",
     [S_MAP_CLEAR] = "DELETE FROM map WHERE host = ?1 AND user = ?2"
                     " AND store = ?3",
     [S_MAP_OWNER_DEL] = "DELETE FROM map WHERE host = ?1 AND user = ?2",
     [S_ARCH_INSERT] = "INSERT INTO archive (host, user, store, id, at,"
-                      " peer, value, expires)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                      " peer, value, expires, kid)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)",
     [S_ARCH_CURSOR] = "SELECT at, seq FROM archive WHERE host = ?1"
                       " AND user = ?2 AND store = ?3 AND id = ?4 AND " LIVE,
-    [S_ARCH_FWD] = "SELECT id, at, peer, value FROM archive"
+    [S_ARCH_FWD] = "SELECT id, at, peer, value, kid FROM archive"
                    " WHERE host = ?1 AND user = ?2 AND store = ?3"
                    " AND " LIVE " AND (?4 IS NULL OR peer = ?4)"
                    " AND at >= ?5 AND at <= ?6"
                    " AND (at, seq) > (?7, ?8) AND (at, seq) < (?10, ?11)"
                    " ORDER BY at, seq LIMIT ?12",
-    [S_ARCH_BWD] = "SELECT id, at, peer, value FROM archive"
+    [S_ARCH_BWD] = "SELECT id, at, peer, value, kid FROM archive"
                    " WHERE host = ?1 AND user = ?2 AND store = ?3"
                    " AND " LIVE " AND (?4 IS NULL OR peer = ?4)"
                    " AND at >= ?5 AND at <= ?6"
@@ -209,14 +245,14 @@ static const char *const stmt_sql[S_COUNT] = {
                    " ORDER BY at DESC, seq DESC LIMIT ?12",
     /* The same for one peer: a separate statement, since the planner
      * picks an index once per statement, not per bound value. */
-    [S_ARCH_FWD_PEER] = "SELECT id, at, peer, value FROM archive"
+    [S_ARCH_FWD_PEER] = "SELECT id, at, peer, value, kid FROM archive"
                         " WHERE host = ?1 AND user = ?2 AND store = ?3"
                         " AND " LIVE " AND peer = ?4"
                         " AND at >= ?5 AND at <= ?6"
                         " AND (at, seq) > (?7, ?8)"
                         " AND (at, seq) < (?10, ?11)"
                         " ORDER BY at, seq LIMIT ?12",
-    [S_ARCH_BWD_PEER] = "SELECT id, at, peer, value FROM archive"
+    [S_ARCH_BWD_PEER] = "SELECT id, at, peer, value, kid FROM archive"
                         " WHERE host = ?1 AND user = ?2 AND store = ?3"
                         " AND " LIVE " AND peer = ?4"
                         " AND at >= ?5 AND at <= ?6"
@@ -231,7 +267,7 @@ static const char *const stmt_sql[S_COUNT] = {
                        " AND store = ?3",
     [S_ARCH_OWNER_DEL] = "DELETE FROM archive WHERE host = ?1"
                          " AND user = ?2",
-    [S_ARCH_GET] = "SELECT id, at, peer, value, seq FROM archive"
+    [S_ARCH_GET] = "SELECT id, at, peer, value, seq, kid FROM archive"
                    " WHERE host = ?1 AND user = ?2 AND store = ?3"
                    " AND id = ?4 AND " LIVE,
     [S_ARCH_EVICT] = "DELETE FROM archive WHERE seq IN (SELECT seq"
@@ -279,7 +315,52 @@ struct db {
 	sqlite3 *h;
 	sqlite3_stmt *stmts[S_COUNT];
 	int depth; /* open tx_begin()s, the outermost a real transaction */
+	int64_t kid; /* written with map puts and archive appends; 0: NULL */
 };
+
+static int tx_begin(struct db *d);
+static int tx_end(struct db *d, int ok);
+
+static void
+bind_kid(sqlite3_stmt *s, int i, int64_t kid)
+{
+	if (kid == 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, kid);
+}
+
+static int64_t
+col_kid(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL
+	    ? 0
+	    : sqlite3_column_int64(s, i);
+}
+
+void
+db_set_kid(struct db *d, int64_t kid)
+{
+	d->kid = kid;
+}
+
+sqlite3 *
+db_sqlite(struct db *d)
+{
+	return d->h;
+}
+
+int
+db_savepoint(struct db *d)
+{
+	return tx_begin(d);
+}
+
+int
+db_release(struct db *d, int ok)
+{
+	return tx_end(d, ok);
+}
 
 static db_clock_fn clock_fn;
 
@@ -1142,6 +1223,7 @@ db_map_get(struct db *d, struct arena *a, const char *store, const char *host,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		r->value = col_blob(a, s, 0, &r->value_len);
+		r->kid = col_kid(s, 1);
 		st = r->value != NULL ? STORE_OK : STORE_ERR;
 	} else if (rc != SQLITE_DONE) {
 		db_log(d, "map_get");
@@ -1166,6 +1248,7 @@ db_map_put(struct db *d, const char *store, const char *host, const char *user,
 	bind_text(s, 4, key);
 	bind_blob(s, 5, value, len);
 	bind_expires(s, 6, def, db_now());
+	bind_kid(s, 7, d->kid);
 	rc = sqlite3_step(s);
 	stmt_done(s);
 	if (rc != SQLITE_DONE) {
@@ -1218,6 +1301,7 @@ db_map_list(struct db *d, struct arena *a, const char *store, const char *host,
 			rc = SQLITE_NOMEM;
 			break;
 		}
+		item->kid = col_kid(s, 2);
 	}
 	stmt_done(s);
 	if (rc != SQLITE_DONE) {
@@ -1302,6 +1386,7 @@ db_archive_append_ttl(struct db *d, struct arena *a, const char *store,
 		bind_text(s, 6, with);
 		bind_blob(s, 7, value, len);
 		bind_expires_ttl(s, 8, def, now, ttl);
+		bind_kid(s, 10, d->kid);
 		rc = sqlite3_step(s);
 		stmt_done(s);
 		if (rc == SQLITE_DONE)
@@ -1407,6 +1492,7 @@ archive_by_ids(struct db *d, struct arena *a, const char *store,
 				return STORE_ERR;
 			}
 			it->when = sqlite3_column_int64(s, 1);
+			it->kid = col_kid(s, 5);
 			got[n].seq = sqlite3_column_int64(s, 4);
 			n++;
 		} else if (rc != SQLITE_DONE) {
@@ -1520,6 +1606,7 @@ db_archive_query(struct db *d, struct arena *a, const char *store,
 			break;
 		}
 		item->when = sqlite3_column_int64(s, 1);
+		item->kid = col_kid(s, 4);
 		if (sqlite3_column_type(s, 2) != SQLITE_NULL &&
 		    (item->with = col_text(a, s, 2)) == NULL) {
 			st = STORE_ERR;

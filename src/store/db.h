@@ -203,6 +203,15 @@ enum store_status db_tombstone_sweep(struct db *d, uint64_t *count);
 
 /* --- sealing (sealdb.c; PRIVACY.md "Sealed records") --- */
 
+/* The data key id written with the following map puts and archive
+ * appends (0: in clear); reads report each row's in kid. */
+void db_set_kid(struct db *d, int64_t kid);
+/* For sealdb.c: the handle, and nested transactions (savepoints). */
+struct sqlite3;
+struct sqlite3 *db_sqlite(struct db *d);
+int db_savepoint(struct db *d);
+int db_release(struct db *d, int ok); /* 0, or -1: rolled back */
+
 struct scram_cred;
 
 /* Accounts with sealing keys and all accounts, over every host. */

@@ -38,6 +38,8 @@
 #include "core/loop.h"
 #include "core/util.h"
 #include "store/db.h"
+#include "store/seal.h"
+#include "store/sealdb.h"
 #include "xmpp/scram.h"
 
 #define STORE_GROUP_MAX 128
@@ -62,6 +64,8 @@ enum op {
 	OP_SWEEP,
 	OP_WORK,
 	OP_STATS,
+	OP_UNLOCK, /* key: label; value: ikm */
+	OP_LOCK,
 };
 
 struct store_req {
@@ -112,6 +116,7 @@ struct store {
 	 * each owner counts again.
 	 */
 	struct hash *counts;
+	struct sealring *ring; /* storage thread (set_on: either) */
 	size_t inflight; /* loop thread: submitted, not yet finished */
 	size_t inflight_max; /* loop thread: the most seen at once */
 };
@@ -135,17 +140,29 @@ op_writes(enum op op)
 	case OP_ARCH_APPEND:
 	case OP_ARCH_DELETE:
 	case OP_ARCH_SHORTEN:
+	case OP_UNLOCK:
+	case OP_LOCK:
 		return 1;
 	default:
 		return 0;
 	}
 }
 
-/* Requests that must run alone, outside any group transaction. */
+/* Requests that must run alone, outside any group transaction. An
+ * unlock may seal a whole archive the first time (migration). */
 static int
 op_alone(enum op op)
 {
-	return op == OP_WORK || op == OP_SWEEP;
+	return op == OP_WORK || op == OP_SWEEP || op == OP_UNLOCK;
+}
+
+/* Whether a store's values are sealed (else the plain db.c path). */
+static int
+sealed(const char *store)
+{
+	const struct store_def *def = store_lookup(store);
+
+	return def != NULL && def->sealed && def->owner == STORE_OWNER_USER;
 }
 
 static void
@@ -157,6 +174,9 @@ req_free(struct store_req *r)
 	if (r->res.creds != NULL)
 		util_wipe((void *)r->res.creds,
 		    r->res.ncreds * sizeof(*r->res.creds));
+	/* An unlock carries a ClientKey. */
+	if (r->op == OP_UNLOCK && r->value != NULL)
+		util_wipe((void *)r->value, r->len);
 	arena_free(r->a);
 }
 
@@ -225,19 +245,38 @@ execute(struct store *st, struct store_req *r)
 		res->status = db_account_creds(d, r->a, r->host, r->user, res);
 		break;
 	case OP_CREATE:
-		res->status =
-		    db_account_create(d, r->host, r->user, r->creds, r->ncreds);
+	case OP_SET_CREDS: {
+		/* The verifiers and the sealing keys change together. */
+		int ok;
+
+		if (db_savepoint(d) == -1) {
+			res->status = STORE_ERR;
+			break;
+		}
+		res->status = r->op == OP_CREATE
+		    ? db_account_create(
+		          d, r->host, r->user, r->creds, r->ncreds)
+		    : db_account_set_creds(
+		          d, r->host, r->user, r->creds, r->ncreds);
+		if (res->status == STORE_OK)
+			res->status = sealring_creds(st->ring, d, r->host,
+			    r->user, r->creds, r->ncreds, r->op == OP_CREATE,
+			    &res->count);
+		ok = res->status == STORE_OK;
+		if (db_release(d, ok) == -1 && ok)
+			res->status = STORE_ERR;
+		if (!ok || res->status != STORE_OK)
+			counts_forget(st);
 		break;
-	case OP_SET_CREDS:
-		res->status = db_account_set_creds(
-		    d, r->host, r->user, r->creds, r->ncreds);
-		break;
+	}
 	case OP_DELETE:
 		counts_forget(st);
+		sealring_forget(st->ring, r->host, r->user);
 		res->status = db_account_delete(d, r->host, r->user, res);
 		break;
 	case OP_ERASE: {
 		counts_forget(st);
+		sealring_forget(st->ring, r->host, r->user);
 		struct store_erase e = {.forget_store = r->store,
 		    .ver_key = r->key,
 		    .ver = r->value,
@@ -255,19 +294,30 @@ execute(struct store *st, struct store_req *r)
 		break;
 	}
 	case OP_MAP_GET:
-		res->status = db_map_get(
-		    d, r->a, r->store, r->host, r->user, r->key, res);
+		res->status = sealed(r->store)
+		    ? sealdb_map_get(st->ring, d, r->a, r->store, r->host,
+		          r->user, r->key, res)
+		    : db_map_get(
+		          d, r->a, r->store, r->host, r->user, r->key, res);
 		break;
 	case OP_MAP_PUT:
-		res->status = db_map_put(
-		    d, r->store, r->host, r->user, r->key, r->value, r->len);
+		res->status = sealed(r->store)
+		    ? sealdb_map_put(st->ring, d, r->a, r->store, r->host,
+		          r->user, r->key, r->value, r->len)
+		    : db_map_put(d, r->store, r->host, r->user, r->key,
+		          r->value, r->len);
 		break;
 	case OP_MAP_DEL:
-		res->status = db_map_del(d, r->store, r->host, r->user, r->key);
+		res->status = sealed(r->store)
+		    ? sealdb_map_del(
+		          st->ring, d, r->store, r->host, r->user, r->key)
+		    : db_map_del(d, r->store, r->host, r->user, r->key);
 		break;
 	case OP_MAP_LIST:
-		res->status =
-		    db_map_list(d, r->a, r->store, r->host, r->user, res);
+		res->status = sealed(r->store)
+		    ? sealdb_map_list(
+		          st->ring, d, r->a, r->store, r->host, r->user, res)
+		    : db_map_list(d, r->a, r->store, r->host, r->user, res);
 		break;
 	case OP_MAP_CLEAR:
 		res->status = db_map_clear(d, r->store, r->host, r->user, res);
@@ -275,6 +325,9 @@ execute(struct store *st, struct store_req *r)
 	case OP_ARCH_APPEND: {
 		struct arch_count *c = NULL;
 		uint64_t evicted = 0;
+		const char *with = r->with;
+		const void *value = r->value;
+		size_t len = r->len;
 
 		/* Counted and written in one step of this thread, so two
 		 * appends in flight cannot both take the last place. Small
@@ -297,9 +350,14 @@ execute(struct store *st, struct store_req *r)
 				break;
 			evicted = res->count;
 		}
+		if (sealed(r->store) &&
+		    (res->status = sealdb_archive_prepare(st->ring, d, r->a,
+		         r->store, r->host, r->user, &with, &value, &len)) !=
+		        STORE_OK)
+			break;
 		res->status = db_archive_append_ttl(d, r->a, r->store, r->host,
-		    r->user, r->key, r->when, r->with, r->value, r->len, r->ttl,
-		    res);
+		    r->user, r->key, r->when, with, value, len, r->ttl, res);
+		sealdb_done(d);
 		if (c != NULL && res->status == STORE_OK)
 			c->n = c->n - (evicted < c->n ? evicted : c->n) + 1;
 		else if (c != NULL)
@@ -307,8 +365,11 @@ execute(struct store *st, struct store_req *r)
 		break;
 	}
 	case OP_ARCH_QUERY:
-		res->status = db_archive_query(
-		    d, r->a, r->store, r->host, r->user, &r->q, res);
+		res->status = sealed(r->store)
+		    ? sealdb_archive_query(st->ring, d, r->a, r->store, r->host,
+		          r->user, &r->q, res)
+		    : db_archive_query(
+		          d, r->a, r->store, r->host, r->user, &r->q, res);
 		break;
 	case OP_ARCH_DELETE:
 		counts_forget(st);
@@ -332,6 +393,15 @@ execute(struct store *st, struct store_req *r)
 		break;
 	case OP_WORK:
 		res->work = r->work(r->ctx);
+		res->status = STORE_OK;
+		break;
+	case OP_UNLOCK:
+		counts_forget(st); /* re-sealing may touch counted rows' ids */
+		res->status = sealring_unlock(st->ring, d, r->host, r->user,
+		    r->key, r->value, r->len, &res->count);
+		break;
+	case OP_LOCK:
+		sealring_lock(st->ring, r->host, r->user);
 		res->status = STORE_OK;
 		break;
 	}
@@ -457,9 +527,14 @@ thread_main(void *arg)
 static void
 finish(struct store_req *r)
 {
+	int cancelled = __atomic_load_n(&r->cancelled, __ATOMIC_RELAXED);
+
 	if (r->st->inflight > 0)
 		r->st->inflight--;
-	if (!__atomic_load_n(&r->cancelled, __ATOMIC_RELAXED) && r->fn != NULL)
+	/* Nobody will hold the reference an abandoned login took. */
+	if (cancelled && r->op == OP_UNLOCK && r->res.status == STORE_OK)
+		store_lock(r->st, r->host, r->user);
+	if (!cancelled && r->fn != NULL)
 		r->fn(r->arg, &r->res);
 	req_free(r);
 }
@@ -488,6 +563,14 @@ store_open(const char *data_dir, struct loop *l, char *err, size_t errlen)
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
+	if (seal_init() == -1) {
+		snprintf(err, errlen, "cannot initialize libsodium");
+		goto fail_st;
+	}
+	if ((st->ring = sealring_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail_st;
 	}
 	if ((st->db = db_open(data_dir, err, errlen)) == NULL)
 		goto fail_st;
@@ -529,6 +612,7 @@ fail_db:
 	counts_forget(st);
 	db_close(st->db);
 fail_st:
+	sealring_free(st->ring);
 	free(st);
 	return NULL;
 }
@@ -547,6 +631,7 @@ store_close(struct store *st)
 	on_done(NULL, st);
 	loop_async_free(st->async);
 	db_close(st->db);
+	sealring_free(st->ring);
 	pthread_cond_destroy(&st->work_cv);
 	pthread_cond_destroy(&st->cv);
 	pthread_mutex_destroy(&st->mu);
@@ -1004,4 +1089,37 @@ store_inflight(const struct store *st, size_t *max)
 	if (max != NULL)
 		*max = st->inflight_max;
 	return st->inflight;
+}
+
+/* --- sealing --- */
+
+void
+store_set_sealing(struct store *st, int on)
+{
+	if (st != NULL)
+		sealring_set_on(st->ring, on);
+}
+
+struct store_req *
+store_unlock(struct store *st, const char *host, const char *user,
+    const struct store_unlock *u, store_done_fn fn, void *arg)
+{
+	struct store_req *r;
+
+	r = req_new(st, OP_UNLOCK,
+	    slen(host) + slen(user) + slen(u->label) + u->ikm_len, fn, arg);
+	return submit(r,
+	    r != NULL &&
+	        (req_owner(r, NULL, host, user) < 0 ||
+	            req_str(r, &r->key, u->label) < 0 ||
+	            (u->ikm != NULL && req_value(r, u->ikm, u->ikm_len) < 0)));
+}
+
+void
+store_lock(struct store *st, const char *host, const char *user)
+{
+	struct store_req *r;
+
+	r = req_new(st, OP_LOCK, slen(host) + slen(user), NULL, NULL);
+	submit(r, r != NULL && req_owner(r, NULL, host, user) < 0);
 }

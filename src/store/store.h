@@ -66,6 +66,7 @@ struct store_item {
 	const char *with; /* archive peer (bare JID), or NULL */
 	const void *value;
 	size_t value_len;
+	int64_t kid; /* internal to the store (sealing); callers ignore it */
 };
 
 /*
@@ -86,6 +87,7 @@ struct store_res {
 	int64_t oldest; /* store_stats: oldest item's time, 0 if unknown */
 	int64_t next_expiry; /* store_stats: first expiry, 0 if none */
 	void *work; /* store_work: what the work function returned */
+	int64_t kid; /* internal to the store (sealing); callers ignore it */
 };
 
 typedef void (*store_done_fn)(void *arg, const struct store_res *r);

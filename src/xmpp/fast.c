@@ -64,6 +64,14 @@ static struct store_def fast_def = {
 
 enum cb_kind { CB_NONE = 0, CB_ENDP, CB_EXPR };
 
+struct record {
+	char hash[2 * HASH_LEN + 1];
+	int64_t expiry;
+	long long count;
+	char mech[32];
+	char prev[FAST_ID_LEN + 1];
+};
+
 struct fast {
 	char *host; /* owned */
 	char *user; /* owned: normalized localpart, or NULL */
@@ -75,16 +83,10 @@ struct fast {
 	size_t cb_len;
 	char used[FAST_ID_LEN + 1]; /* the token that logged in */
 	struct store_req *req; /* in flight, or NULL */
+	struct record *hit; /* owned: the token's record while unlocking */
+	char enc[64]; /* the server's proof (base64) while unlocking */
 	sasl_done_fn fn;
 	void *arg;
-};
-
-struct record {
-	char hash[2 * HASH_LEN + 1];
-	int64_t expiry;
-	long long count;
-	char mech[32];
-	char prev[FAST_ID_LEN + 1];
 };
 
 int
@@ -265,12 +267,13 @@ fail(struct fast *x)
 	finish(x, SASL_NOT_AUTHORIZED, NULL);
 }
 
+static void token_unlocked(void *arg, const struct store_res *res);
+
 static void
 tokens_loaded(void *arg, const struct store_res *res)
 {
 	struct fast *x = arg;
 	unsigned char key[HASH_LEN], mac[HASH_LEN];
-	char value[VALUE_MAX], enc[64];
 	struct record r, hit;
 	const char *id = NULL;
 	int64_t now = util_time();
@@ -313,7 +316,47 @@ tokens_loaded(void *arg, const struct store_res *res)
 		finish(x, SASL_TEMPORARY, NULL);
 		return;
 	}
-	util_b64_encode(mac, sizeof(mac), enc);
+	util_b64_encode(mac, sizeof(mac), x->enc);
+	/*
+	 * A token cannot open the account's sealed data (its hash is in
+	 * the database): the login stands only if a password login has
+	 * the account open now (docs/privacy.md). Otherwise it is refused,
+	 * the token kept, and the client falls back to its password.
+	 */
+	if ((x->hit = malloc(sizeof(*x->hit))) == NULL) {
+		finish(x, SASL_TEMPORARY, NULL);
+		return;
+	}
+	*x->hit = hit;
+	{
+		struct store_unlock u = {.label = "FAST"};
+
+		x->req = store_unlock(
+		    server.store, x->host, x->user, &u, token_unlocked, x);
+	}
+	if (x->req == NULL)
+		finish(x, SASL_TEMPORARY, NULL);
+}
+
+static void
+token_unlocked(void *arg, const struct store_res *res)
+{
+	struct fast *x = arg;
+	struct record hit = *x->hit;
+	const char *id = x->used;
+	char value[VALUE_MAX];
+	int n;
+
+	x->req = NULL;
+	if (res->status == STORE_LOCKED) {
+		log_info("event=auth_fast_sealed_refused");
+		finish(x, SASL_NOT_AUTHORIZED, NULL);
+		return;
+	}
+	if (res->status != STORE_OK) {
+		finish(x, SASL_TEMPORARY, NULL);
+		return;
+	}
 	/* Rotation: the first use of a new token retires the old one. */
 	if (hit.prev[0] != '\0' && strcmp(hit.prev, "-") != 0)
 		store_map_del(server.store, FAST_STORE, x->host, x->user,
@@ -329,7 +372,7 @@ tokens_loaded(void *arg, const struct store_res *res)
 			store_map_put(server.store, FAST_STORE, x->host,
 			    x->user, id, value, (size_t)n, NULL, NULL);
 	}
-	finish(x, SASL_SUCCESS, enc);
+	finish(x, SASL_SUCCESS, x->enc);
 }
 
 struct fast *
@@ -405,6 +448,7 @@ fast_free(struct fast *x)
 		return;
 	if (x->req != NULL)
 		store_cancel(x->req);
+	free(x->hit);
 	free(x->host);
 	free(x->user);
 	free(x->mech);

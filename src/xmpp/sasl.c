@@ -22,6 +22,7 @@
 
 #include "core/buf.h"
 #include "core/conf.h"
+#include "core/log.h"
 #include "core/loop.h"
 #include "core/util.h"
 #include "net/ratelimit.h"
@@ -50,6 +51,7 @@ struct sasl {
 	unsigned char endpoint[64];
 	struct scram_cb cb;
 	struct ratelimit_key addr; /* keyed hash of the source address */
+	struct buf final; /* SCRAM server-final, held while unlocking */
 };
 
 /* PLAIN's work item: everything the storage thread needs, copied. */
@@ -58,6 +60,7 @@ struct plain_work {
 	char *password; /* owned, wiped */
 	size_t len;
 	int ok;
+	unsigned char ck[SCRAM_MAX_KEY]; /* ClientKey when ok, wiped */
 };
 
 /*
@@ -253,6 +256,7 @@ sasl_free(struct sasl *x)
 	}
 	if (x->req != NULL)
 		store_cancel(x->req);
+	buf_free(&x->final);
 	scram_server_free(x->scram);
 	free(x->host);
 	free(x->user);
@@ -334,6 +338,56 @@ finish(struct sasl *x, enum sasl_result r, const struct buf *raw)
 		util_b64_encode(buf_ptr(raw), buf_size(raw), enc);
 	x->fn(x->arg, r, user, enc != NULL ? enc : "");
 	free(enc);
+}
+
+/*
+ * The proof was right: the account's sealing keys are opened with the
+ * ClientKey before success is said (PRIVACY.md, sealed records), so
+ * everything the client asks next finds them. The stream drops the
+ * reference this takes when it ends (stream.c).
+ */
+static void
+unlocked(void *arg, const struct store_res *res)
+{
+	struct sasl *x = arg;
+
+	x->req = NULL;
+	if (x->orphan) {
+		/* PLAIN's stream went away while this ran. */
+		if (res->status == STORE_OK)
+			store_lock(server.store, x->host, x->user);
+		sasl_free(x);
+		return;
+	}
+	if (res->status == STORE_OK) {
+		finish(x, SASL_SUCCESS, buf_size(&x->final) ? &x->final : NULL);
+		return;
+	}
+	if (res->status == STORE_LOCKED) {
+		/* No key wrapped for this hash while the account is closed
+		 * (docs/privacy.md): the same answer as a wrong password,
+		 * but not counted as one. */
+		log_info("event=auth_sealed_refused");
+		finish(x, SASL_NOT_AUTHORIZED, NULL);
+		return;
+	}
+	finish(x, SASL_TEMPORARY, NULL);
+}
+
+static void
+unlock(struct sasl *x, enum scram_hash h, const unsigned char *ck)
+{
+	static const char *const labels[SCRAM_NHASH] = {
+	    [SCRAM_SHA1] = "SHA-1",
+	    [SCRAM_SHA256] = "SHA-256",
+	    [SCRAM_SHA512] = "SHA-512",
+	};
+	struct store_unlock u = {
+	    .label = labels[h], .ikm = ck, .ikm_len = scram_hash_len(h)};
+
+	x->req = store_unlock(server.store, x->host, x->user, &u, unlocked, x);
+	if (x->req == NULL)
+		finish(x, SASL_TEMPORARY, NULL);
 }
 
 static void
@@ -431,10 +485,11 @@ scram_step(struct sasl *x, const char *b64)
 		return;
 	}
 	r = scram_server_final(x->scram, msg, (size_t)n, &out, ck);
-	util_wipe(ck, sizeof(ck));
 	if (r == SCRAM_OK && x->user != NULL &&
 	    !fail_locked(x->host, x->user)) {
-		finish(x, SASL_SUCCESS, &out);
+		x->final = out;
+		out = (struct buf)BUF_INIT;
+		unlock(x, x->hash, ck);
 	} else if (r == SCRAM_MALFORMED) {
 		finish(x, SASL_MALFORMED, NULL);
 	} else {
@@ -442,6 +497,7 @@ scram_step(struct sasl *x, const char *b64)
 		finish(x, r == SCRAM_BAD_CB ? SASL_BAD_CB : SASL_NOT_AUTHORIZED,
 		    NULL);
 	}
+	util_wipe(ck, sizeof(ck));
 	buf_free(&out);
 }
 
@@ -450,7 +506,7 @@ plain_work(void *ctx)
 {
 	struct plain_work *w = ctx;
 
-	w->ok = scram_check_password(&w->cred, w->password, w->len, NULL);
+	w->ok = scram_check_password(&w->cred, w->password, w->len, w->ck);
 	return w;
 }
 
@@ -472,18 +528,28 @@ plain_checked(void *arg, const struct store_res *res)
 {
 	struct sasl *x = arg;
 	struct plain_work *w = res->work;
+	unsigned char ck[SCRAM_MAX_KEY];
 	int ok = w != NULL && w->ok;
+	enum scram_hash h = w != NULL ? w->cred.hash : SCRAM_SHA256;
 
+	if (ok)
+		memcpy(ck, w->ck, sizeof(ck));
 	plain_work_free(w);
 	x->req = NULL;
 	if (x->orphan) {
+		if (ok)
+			util_wipe(ck, sizeof(ck));
 		sasl_free(x);
 		return;
 	}
 	if (ok && !fail_locked(x->host, x->user)) {
-		finish(x, SASL_SUCCESS, NULL);
+		/* The password gives the same ClientKey SCRAM would. */
+		unlock(x, h, ck);
+		util_wipe(ck, sizeof(ck));
 		return;
 	}
+	if (ok)
+		util_wipe(ck, sizeof(ck));
 	fail_note_x(x);
 	finish(x, SASL_NOT_AUTHORIZED, NULL);
 }

@@ -99,6 +99,9 @@ struct stream {
 	char *user; /* owned: localpart once authenticated */
 	unsigned tls : 1;
 	unsigned authed : 1;
+	/* Holds one unlock reference on the account's sealing keys
+	 * (taken by the login, store_unlock()); dropped when it ends. */
+	unsigned sealref : 1;
 	unsigned header_sent : 1;
 	unsigned restart : 1; /* parser must be reset after this feed */
 	unsigned wrote : 1; /* output since the idle timer was armed */
@@ -322,12 +325,26 @@ stream_end_session(struct stream *s)
 	csi_clear(&s->csi);
 }
 
+/* Drops the stream's reference on the account's sealing keys: the last
+ * one wipes them from memory (a detached stream keeps its own). */
+static void
+stream_unseal(struct stream *s)
+{
+	if (!s->sealref)
+		return;
+	s->sealref = 0;
+	if (s->user != NULL)
+		store_lock(server.store, s->host, s->user);
+}
+
 /* Frees a stream whose conn is gone (or that never kept one). */
 static void
 stream_free(struct stream *s)
 {
 	timer_cancel(&s->timer);
 	stream_end_session(s);
+	/* After the session's own last writes, which run in order. */
+	stream_unseal(s);
 	sasl_free(s->sasl);
 	s->sasl = NULL;
 	fast_free(s->fast);
@@ -726,8 +743,11 @@ auth_done(
 		return;
 	}
 	/* `user` belongs to the exchange: copy it before freeing that. */
-	if (r == SASL_SUCCESS)
-		s->user = strdup(user);
+	if (r == SASL_SUCCESS) {
+		if ((s->user = strdup(user)) == NULL)
+			store_lock(server.store, s->host, user);
+		s->sealref = s->user != NULL;
+	}
 	sasl_free(s->sasl);
 	s->sasl = NULL;
 	if (r == SASL_SUCCESS) {
@@ -926,6 +946,7 @@ s2_success(struct stream *s, const char *data, const char *used_token)
 		         server.conf->limits.resources, &err)) == NULL) {
 			buf_free(&x);
 			s->authed = 0;
+			stream_unseal(s);
 			free(s->user);
 			s->user = NULL;
 			s2_free(s->s2);
@@ -1007,11 +1028,14 @@ auth2_done(void *arg, enum sasl_result r, const char *user, const char *data)
 	}
 	/* `user` and `data` belong to the exchange: copy before freeing. */
 	if (r == SASL_SUCCESS) {
-		s->user = strdup(user);
+		if ((s->user = strdup(user)) == NULL)
+			store_lock(server.store, s->host, user);
+		s->sealref = s->user != NULL;
 		if (fast_used_id(s->fast) != NULL)
 			snprintf(
 			    used, sizeof(used), "%s", fast_used_id(s->fast));
 		if (data != NULL && buf_append_str(&b, data) == -1) {
+			stream_unseal(s);
 			free(s->user);
 			s->user = NULL;
 		}
