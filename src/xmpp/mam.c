@@ -323,6 +323,13 @@ limits(void)
 	return &lim;
 }
 
+/* 1 if p holds the account's preferences (read, and readable). */
+static int
+prefs_ready(const struct prefs *p)
+{
+	return p != NULL && p->req == NULL && !p->unreadable;
+}
+
 /* Parses stored prefs into a new arena; 0, or -1 (p unchanged). */
 static int
 prefs_set(struct prefs *p, const void *value, size_t len)
@@ -790,10 +797,10 @@ filter(struct session *from, struct xml_node *st, struct arena *a,
 	struct account *rcpt;
 	struct prefs *p;
 	struct buf b = BUF_INIT;
-	int64_t my_ttl, their_ttl = 0;
+	int64_t my_ttl = 0, their_ttl = 0;
 	struct xml_node *sid;
 	char id[ID_LEN + 1], *to_bare, *from_bare;
-	int mine, theirs;
+	int mine = 0, theirs, my_later = 0, their_later = 0;
 
 	if (!xml_is(st, XML_NS_CLIENT, "message"))
 		return ROUTER_PASS;
@@ -804,39 +811,48 @@ filter(struct session *from, struct xml_node *st, struct arena *a,
 	if ((to_bare = jid_bare_str(a, to)) == NULL ||
 	    (from_bare = from->acct->bare) == NULL)
 		return ROUTER_PASS;
+	/* Preferences not in memory yet (a login's first moments) or not
+	 * readable decide as for an account away: read from the store. */
 	p = from->acct->slot[slot];
-	mine = wants(p != NULL ? p->el : NULL, from->acct, to_bare);
-	my_ttl = own_ttl(p != NULL ? p->el : NULL);
+	if (prefs_ready(p)) {
+		mine = wants(p->el, from->acct, to_bare);
+		my_ttl = own_ttl(p->el);
+	} else {
+		my_later = 1;
+	}
 	rcpt = session_account(to_bare);
-	if (rcpt != NULL) {
-		p = rcpt->slot[slot];
-		theirs = wants(p != NULL ? p->el : NULL, rcpt, from_bare);
-		their_ttl = own_ttl(p != NULL ? p->el : NULL);
+	if (rcpt != NULL && prefs_ready(p = rcpt->slot[slot])) {
+		theirs = wants(p->el, rcpt, from_bare);
+		their_ttl = own_ttl(p->el);
 	} else {
 		/* Decided once the stored prefs are read; the stanza-id
 		 * goes by the configured default (see the top). */
 		theirs = server.conf->archive_default == CONF_ARCHIVE_ALWAYS;
+		their_later = 1;
 	}
 	/* A note to oneself is one item, the received one. */
 	if (rcpt == from->acct)
-		mine = 0;
-	if (!mine && !theirs && rcpt != NULL)
+		mine = my_later = 0;
+	if (!mine && !theirs && !my_later && !their_later)
 		return ROUTER_PASS;
 	if (serialize_kept(a, st, from_bare, to_bare, &b) == -1) {
 		buf_free(&b);
 		return ROUTER_PASS;
 	}
-	if (mine) {
+	if (mine || my_later) {
 		util_random_id(id, ID_LEN);
-		append(from->acct->jid.domain, from->acct->jid.local, id,
-		    to_bare, buf_ptr(&b), buf_size(&b), my_ttl);
+		if (my_later)
+			append_offline(&from->acct->jid, id, to_bare, &b);
+		else
+			append(from->acct->jid.domain, from->acct->jid.local,
+			    id, to_bare, buf_ptr(&b), buf_size(&b), my_ttl);
 	}
 	util_random_id(id, ID_LEN);
 	if (theirs && (sid = xml_add(a, st, NS_SID, "stanza-id")) != NULL) {
 		xml_set_attr(a, sid, "by", to_bare);
 		xml_set_attr(a, sid, "id", id);
 	}
-	if (rcpt == NULL)
+	if (their_later)
 		append_offline(to, id, from_bare, &b);
 	else if (theirs)
 		append(to->domain, to->local, id, from_bare, buf_ptr(&b),
