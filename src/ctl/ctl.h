@@ -7,6 +7,9 @@
 #ifndef LETHE_CTL_H
 #define LETHE_CTL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "store/store.h"
 
 struct conf;
@@ -44,6 +47,21 @@ enum { CTL_CALL_OK = 0, CTL_CALL_ERR = -1, CTL_CALL_NODAEMON = -2 };
 int ctl_call(struct ctl *c, const char *request,
     void (*line)(void *arg, const char *l), void *arg);
 
+/* The new password from standard input (see lethectl.c), normalized, in
+ * *out (malloc'd; the caller wipes and frees it). 0, or -1 reported. */
+int ctl_read_password(char **out, size_t *outlen);
+/* Verifiers for every SCRAM hash, with ClientKeys (has_client_key) for
+ * the sealing keys. 0, or -1 reported. */
+struct scram_cred;
+int ctl_make_creds(struct ctl *c, const char *pw, size_t len,
+    struct scram_cred *creds /* [SCRAM_NHASH] */);
+/*
+ * Accounts with sealing keys and all accounts (db_seal_count()) into
+ * *sealed and *all. 0, or -1 reported. Opens c->db if needed.
+ */
+int ctl_seal_count(struct ctl *c, uint64_t *sealed, uint64_t *all);
+
+int ctl_cmd_passwd(struct ctl *c, int argc, char **argv);
 int ctl_cmd_status(struct ctl *c, int argc, char **argv);
 int ctl_cmd_view(struct ctl *c, int argc, char **argv);
 

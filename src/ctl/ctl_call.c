@@ -7,6 +7,7 @@
  * the daemon ends it or the user interrupts the tool.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -118,9 +119,15 @@ print_line(void *arg, const char *l)
 	puts(l);
 }
 
+/*
+ * The daemon's counts, then sealing from the database: whether new data
+ * is sealed, the accounts and how many of them have sealing keys (the
+ * others are sealed at their next login while sealing is on).
+ */
 int
 ctl_cmd_status(struct ctl *c, int argc, char **argv)
 {
+	uint64_t sealed, all;
 	int rc = ctl_call(c, "status", print_line, NULL);
 
 	if (rc == CTL_CALL_NODAEMON) {
@@ -128,6 +135,13 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 		    c->conf->data_dir);
 		return EXIT_ERR;
 	}
-	fflush(stdout);
-	return rc == CTL_CALL_OK ? EXIT_OK : EXIT_ERR;
+	if (rc != CTL_CALL_OK)
+		return EXIT_ERR;
+	if (ctl_seal_count(c, &sealed, &all) < 0)
+		return EXIT_ERR;
+	printf("sealing=%s\n", c->conf->sealing ? "on" : "off");
+	printf("accounts=%" PRIu64 "\n", all);
+	printf("accounts_sealed=%" PRIu64 "\n", sealed);
+	printf("accounts_not_sealed=%" PRIu64 "\n", all - sealed);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_ERR;
 }

@@ -16,8 +16,9 @@
  * Passwords. A <scram-credentials/> element (urn:xmpp:pie:0#scram) is
  * taken as it is. A plaintext password='...' (older exports) is
  * normalized and turned into SCRAM verifiers for every hash the server
- * offers, with [server] scram_iterations; the file's bytes are wiped from
- * memory before exit. XInclude is not followed: a file that uses it is
+ * offers, with [server] scram_iterations, and, with [server] sealing on,
+ * the account's sealing keys are made in the same transaction; the file's
+ * bytes are wiped from memory before exit. XInclude is not followed: a file that uses it is
  * refused, and each included file can be imported by itself.
  */
 #include <errno.h>
@@ -669,6 +670,14 @@ write_acct(struct imp *m, struct acct *ac)
 		arena_free(a);
 		return 1;
 	}
+	/* From a plaintext password the ClientKeys are known: the keys are
+	 * made now, as adduser does. SCRAM verifiers alone carry none: such
+	 * an account gets its keys, and its data is sealed, at its first
+	 * login. */
+	if (st == STORE_OK && m->c->conf->sealing && ac->ncreds > 0 &&
+	    ac->creds[0].has_client_key)
+		st = db_seal_reset(
+		    m->c->db, ac->host, ac->user, ac->creds, ac->ncreds, NULL);
 	for (w = ac->rows; st == STORE_OK && w != NULL; w = w->next) {
 		memset(&r, 0, sizeof(r));
 		if (w->key != NULL) {

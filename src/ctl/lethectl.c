@@ -1,7 +1,8 @@
 /*
  * lethectl: the admin tool. Creates and deletes accounts, sets passwords
  * and lists users, working on the database directly through db.h (WAL
- * and a busy timeout let it run beside the daemon).
+ * and a busy timeout let it run beside the daemon), or through the
+ * daemon's control socket where the daemon must act (deluser, passwd).
  *
  * Passwords come from standard input: the first line, without its line
  * ending; or, on a terminal, typed twice without echo. They are
@@ -10,6 +11,7 @@
  * before exit. Exit status: 0 done, 1 error (one line on stderr), 2 usage.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,11 +42,15 @@ static const char usage_text[] =
     "  deluser JID   delete an account and everything stored for it\n"
     "  export JID    write an account's data to standard output (XEP-0227)\n"
     "  import FILE   create the accounts of a XEP-0227 file\n"
-    "  passwd JID    set a new password (password on standard input)\n"
+    "  passwd JID [--yes]\n"
+    "                set a new password (password on standard input);\n"
+    "                sealed data is lost unless the user is online\n"
     "  privacy-report [--format md|html|json]\n"
     "                what is stored, for how long, who can read it\n"
-    "  users HOST    list the accounts of a host, one per line\n"
-    "  status        the running server's uptime and counts\n"
+    "  users HOST    list the accounts of a host, one per line (how many\n"
+    "                are sealed on standard error)\n"
+    "  status        the running server's uptime and counts, sealed\n"
+    "                accounts\n"
     "  view [JID]    live trace of routed stanzas (no content), until ^C\n"
     "\n"
     "options:\n"
@@ -153,8 +159,8 @@ prompt_hidden(const char *prompt, char *buf, size_t cap)
  * The new password, normalized, in *out (malloc'd; the caller wipes and
  * frees it). 0, or -1 with the error reported.
  */
-static int
-read_password(char **out, size_t *outlen)
+int
+ctl_read_password(char **out, size_t *outlen)
 {
 	char a[PASSWORD_MAX + 1], b[PASSWORD_MAX + 1];
 	long n, m;
@@ -262,10 +268,22 @@ ctl_account_exists(struct ctl *c, const struct jid *j)
 	return st;
 }
 
+int
+ctl_seal_count(struct ctl *c, uint64_t *sealed, uint64_t *all)
+{
+	if (c->db == NULL && ctl_open_db(c) < 0)
+		return -1;
+	if (db_seal_count(c->db, sealed, all) != STORE_OK) {
+		ctl_err("database error");
+		return -1;
+	}
+	return 0;
+}
+
 /* Verifiers for every hash the server offers. 0, or -1 reported. */
-static int
-make_creds(struct ctl *c, const char *pw, size_t len,
-    struct scram_cred creds[SCRAM_NHASH])
+int
+ctl_make_creds(
+    struct ctl *c, const char *pw, size_t len, struct scram_cred *creds)
 {
 	int h;
 
@@ -280,11 +298,13 @@ make_creds(struct ctl *c, const char *pw, size_t len,
 }
 
 /*
- * adduser (create != 0) and passwd: the account must not exist, or must,
- * before a password is read; then the verifiers are written.
+ * adduser: the account must not exist before a password is read. With
+ * [server] sealing on, its sealing keys are made in the same transaction
+ * (db_seal_reset() with the fresh verifiers, which carry the ClientKeys),
+ * so nothing it ever stores is written in clear.
  */
 static int
-set_password(struct ctl *c, const char *arg, int create)
+cmd_adduser(struct ctl *c, int argc, char **argv)
 {
 	struct scram_cred creds[SCRAM_NHASH];
 	struct jid j;
@@ -293,43 +313,47 @@ set_password(struct ctl *c, const char *arg, int create)
 	enum store_status st;
 	int rc = EXIT_ERR;
 
-	if (ctl_account_jid(c, arg, &j) < 0)
+	(void)argc;
+	if (ctl_account_jid(c, argv[0], &j) < 0)
 		return EXIT_ERR;
 	if (ctl_open_db(c) < 0)
 		goto out;
 	/* Refuse before asking for a password that would be thrown away. */
 	st = ctl_account_exists(c, &j);
-	if (st == STORE_OK && create) {
+	if (st == STORE_OK) {
 		ctl_err("user exists: %s@%s", j.local, j.domain);
 		goto out;
 	}
-	if (st == STORE_NOTFOUND && !create) {
-		ctl_err("no such user: %s@%s", j.local, j.domain);
-		goto out;
-	}
-	if (st != STORE_OK && st != STORE_NOTFOUND) {
+	if (st != STORE_NOTFOUND) {
 		ctl_err("database error");
 		goto out;
 	}
-	if (create && ctl_tombstoned(c, &j) != 0)
+	if (ctl_tombstoned(c, &j) != 0)
 		goto out;
-	if (read_password(&pw, &len) < 0)
+	if (ctl_read_password(&pw, &len) < 0)
 		goto out;
-	if (make_creds(c, pw, len, creds) < 0)
+	if (ctl_make_creds(c, pw, len, creds) < 0)
 		goto out_pw;
-	st = create
-	    ? db_account_create(c->db, j.domain, j.local, creds, SCRAM_NHASH)
-	    : db_account_set_creds(
-	          c->db, j.domain, j.local, creds, SCRAM_NHASH);
-	util_wipe(creds, sizeof(creds));
+	if (db_begin(c->db) < 0) {
+		ctl_err("database error");
+		goto out_creds;
+	}
+	st = db_account_create(c->db, j.domain, j.local, creds, SCRAM_NHASH);
+	if (st == STORE_OK && c->conf->sealing)
+		st = db_seal_reset(
+		    c->db, j.domain, j.local, creds, SCRAM_NHASH, NULL);
+	if (st != STORE_OK)
+		db_rollback(c->db);
+	else if (db_commit(c->db) < 0)
+		st = STORE_ERR;
 	if (st == STORE_EXISTS)
 		ctl_err("user exists: %s@%s", j.local, j.domain);
-	else if (st == STORE_NOTFOUND)
-		ctl_err("no such user: %s@%s", j.local, j.domain);
 	else if (st != STORE_OK)
 		ctl_err("database error");
 	else
 		rc = EXIT_OK;
+out_creds:
+	util_wipe(creds, sizeof(creds));
 out_pw:
 	util_wipe(pw, len);
 	free(pw);
@@ -338,20 +362,39 @@ out:
 	return rc;
 }
 
+/*
+ * The summary under `users HOST`, on standard error so that standard
+ * output stays one account per line: how many of the host's accounts
+ * have sealing keys, and what becomes of the others.
+ */
 static int
-cmd_adduser(struct ctl *c, int argc, char **argv)
+users_summary(struct ctl *c, const char *host, const struct store_res *r)
 {
-	const char *arg = argv[0];
+	uint64_t sealed = 0;
+	size_t i;
 
-	return set_password(c, arg, 1);
-}
-
-static int
-cmd_passwd(struct ctl *c, int argc, char **argv)
-{
-	const char *arg = argv[0];
-
-	return set_password(c, arg, 0);
+	for (i = 0; i < r->nitems; i++) {
+		switch (db_seal_has_keys(c->db, host, r->items[i].key)) {
+		case STORE_OK:
+			sealed++;
+			break;
+		case STORE_NOTFOUND:
+			break;
+		default:
+			ctl_err("database error");
+			return -1;
+		}
+	}
+	fprintf(stderr, "%zu account%s on %s, %" PRIu64 " sealed", r->nitems,
+	    r->nitems == 1 ? "" : "s", host, sealed);
+	if (sealed < r->nitems)
+		fprintf(stderr, ", %" PRIu64 " not yet sealed%s",
+		    (uint64_t)r->nitems - sealed,
+		    c->conf->sealing
+		        ? " (sealed at their next login)"
+		        : " (sealing is off: their data stays in clear)");
+	fputc('\n', stderr);
+	return 0;
 }
 
 static int
@@ -389,6 +432,8 @@ cmd_users(struct ctl *c, int argc, char **argv)
 		ctl_err("cannot write the list: %s", strerror(errno));
 		goto out;
 	}
+	if (users_summary(c, host, &r) < 0)
+		goto out;
 	rc = EXIT_OK;
 out:
 	arena_free(a);
@@ -410,7 +455,7 @@ static const struct command {
     {"deluser", 1, ctl_cmd_deluser},
     {"export", 1, ctl_cmd_export},
     {"import", 1, ctl_cmd_import},
-    {"passwd", 1, cmd_passwd},
+    {"passwd", -1, ctl_cmd_passwd},
     {"privacy-report", -1, ctl_cmd_privacy_report},
     {"status", 0, ctl_cmd_status},
     {"view", -1, ctl_cmd_view},

@@ -33,9 +33,8 @@ def test_registered_form_and_switch(lethe, login):
                   NS_REGISTER)
     assert r.get("type") == "result", dump(r)
     assert "registered" in dump(r), dump(r)
-    # Anything but <remove/> (registration, password change) is refused.
-    r = c.request("<iq type='set' id='%%s'><query xmlns='%s'><username>x"
-                  "</username><password>y</password></query></iq>" %
-                  NS_REGISTER)
+    # A registration (neither <remove/> nor a password change) is refused.
+    r = c.request("<iq type='set' id='%%s'><query xmlns='%s'><email>"
+                  "x@example.org</email></query></iq>" % NS_REGISTER)
     assert r.get("type") == "error" and "not-allowed" in dump(r), dump(r)
     c.assert_alive()
