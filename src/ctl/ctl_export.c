@@ -11,6 +11,12 @@
  * stored element is parsed and serialized again inside the document, so
  * the output is well-formed whatever namespace each element had. Nothing
  * is written unless the whole document could be built.
+ *
+ * Sealed rows (PRIVACY.md, "Sealed records": a non-zero kid) are
+ * ciphertext that only the account's password opens; the tool has no
+ * password, so it leaves them out and says on standard error how many
+ * rows of which store were skipped. An account not sealed yet exports
+ * whole.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -30,13 +36,60 @@
 #include "xmpp/jid.h"
 #include "xmpp/scram.h"
 
+#define SKIP_STORES 8
+
 struct out {
 	struct ctl *c;
 	struct arena *a;
 	struct buf b;
 	const char *host, *user;
 	struct xml_limits lim;
+	struct {
+		const char *store;
+		uint64_t n;
+	} skip[SKIP_STORES]; /* sealed rows left out, per store */
 };
+
+/* 1 (and counted) if a row is sealed and must be left out. */
+static int
+sealed(struct out *o, const char *store, int64_t kid)
+{
+	size_t i;
+
+	if (kid == 0)
+		return 0;
+	for (i = 0; i < SKIP_STORES; i++) {
+		if (o->skip[i].store == NULL)
+			o->skip[i].store = store;
+		if (strcmp(o->skip[i].store, store) == 0) {
+			o->skip[i].n++;
+			break;
+		}
+	}
+	return 1;
+}
+
+/* One line on standard error if anything sealed was left out. */
+static void
+skipped_report(const struct out *o)
+{
+	uint64_t total = 0;
+	size_t i;
+
+	for (i = 0; i < SKIP_STORES && o->skip[i].store != NULL; i++)
+		total += o->skip[i].n;
+	if (total == 0)
+		return;
+	fprintf(stderr,
+	    "lethectl: %s@%s: %" PRIu64 " sealed row%s not exported (", o->user,
+	    o->host, total, total == 1 ? "" : "s");
+	for (i = 0; i < SKIP_STORES && o->skip[i].store != NULL; i++)
+		fprintf(stderr, "%s%s %" PRIu64, i > 0 ? ", " : "",
+		    o->skip[i].store, o->skip[i].n);
+	fprintf(stderr,
+	    "): sealed data opens only with the account's "
+	    "password, which the server does not have\n");
+}
 
 static int
 esc(struct out *o, const char *s, size_t n)
@@ -135,8 +188,8 @@ roster(struct out *o)
 	for (i = 0; i < r.nitems; i++) {
 		const struct store_item *si = &r.items[i];
 
-		if (*si->key == '\0')
-			continue; /* the version */
+		if (sealed(o, PIE_ROSTER, si->kid) || *si->key == '\0')
+			continue; /* sealed, or the version */
 		if (pie_roster_decode(si->value, si->value_len, &it) < 0) {
 			ctl_err("warning: an unreadable roster entry was "
 			        "skipped");
@@ -175,7 +228,7 @@ roster(struct out *o)
 	for (i = 0; i < r.nitems; i++) {
 		const struct store_item *si = &r.items[i];
 
-		if (*si->key == '\0' ||
+		if (si->kid != 0 || *si->key == '\0' ||
 		    pie_roster_decode(si->value, si->value_len, &it) < 0 ||
 		    !(it.flags & PIE_F_IN))
 			continue;
@@ -201,6 +254,8 @@ vcard(struct out *o)
 		return 0;
 	if (st != STORE_OK)
 		return -1;
+	if (sealed(o, PIE_VCARD, r.kid))
+		return 0;
 	return element(o, r.value, r.value_len, PIE_NS, NULL);
 }
 
@@ -208,17 +263,21 @@ static int
 private_xml(struct out *o)
 {
 	struct store_res r = {0};
-	size_t i;
+	size_t i, n;
 
 	if (db_map_list(o->c->db, o->a, PIE_PRIVATE, o->host, o->user, &r) !=
 	    STORE_OK)
 		return -1;
-	if (r.nitems == 0)
+	for (i = 0, n = 0; i < r.nitems; i++)
+		if (!sealed(o, PIE_PRIVATE, r.items[i].kid))
+			n++;
+	if (n == 0)
 		return 0;
 	if (put(o, "<query xmlns='" PIE_NS_PRIVATE "'>") < 0)
 		return -1;
 	for (i = 0; i < r.nitems; i++)
-		if (element(o, r.items[i].value, r.items[i].value_len,
+		if (r.items[i].kid == 0 &&
+		    element(o, r.items[i].value, r.items[i].value_len,
 		        PIE_NS_PRIVATE, NULL) < 0)
 			return -1;
 	return put(o, "</query>");
@@ -243,10 +302,13 @@ archive_each(struct out *o, const char *store,
 		if (db_archive_query(o->c->db, o->a, store, o->host, o->user,
 		        &q, &r) != STORE_OK)
 			return -1;
-		for (i = 0; i < r.nitems; i++)
+		for (i = 0; i < r.nitems; i++) {
+			if (sealed(o, store, r.items[i].kid))
+				continue;
 			if (fn(o, &r.items[i]) < 0)
 				return -1;
-		*count += r.nitems;
+			(*count)++;
+		}
 		if (r.complete || r.nitems == 0)
 			return 0;
 		if ((after = arena_strndup(o->a, r.items[r.nitems - 1].id,
@@ -443,6 +505,7 @@ ctl_cmd_export(struct ctl *c, int argc, char **argv)
 		ctl_err("cannot write the export: %s", strerror(errno));
 		goto out;
 	}
+	skipped_report(&o);
 	rc = EXIT_OK;
 out:
 	buf_free(&o.b);
