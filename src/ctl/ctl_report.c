@@ -11,6 +11,14 @@
  * the one list of it; each store's readers come from its owner and
  * `readers` (stores whose contents are published on purpose).
  *
+ * Sealing follows the configuration too: a store registered as sealed is
+ * reported sealed only while [server] sealing is on (off: new data is
+ * written in clear, and what was sealed earlier stays sealed). What a
+ * seizure yields is written from the same registry: the sealed stores,
+ * the stores in clear, and what every sealed index still shows. When the
+ * database exists, the report also counts the accounts without sealing
+ * keys yet (db_seal_count()); it never creates one.
+ *
  * Output is Markdown by default; HTML is one self-contained page with
  * every string escaped; JSON has stable keys (documented in
  * docs/privacy.md) for machines.
@@ -18,9 +26,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "core/buf.h"
 #include "core/conf.h"
 #include "ctl/ctl.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "xmpp/modules.h"
 #include "xmpp/retention.h"
@@ -62,6 +73,16 @@ static const struct {
         "keys); the operator with the database"},
 };
 
+/* The configuration the report describes; sealing follows it. */
+static const struct conf *rconf;
+
+/* Sealed now: registered as sealed, and [server] sealing on. */
+static int
+is_sealed(const struct store_def *d)
+{
+	return d->sealed && rconf->sealing;
+}
+
 static const char *
 readers(const struct store_def *d)
 {
@@ -72,8 +93,8 @@ readers(const struct store_def *d)
 			return published[i].readers;
 	switch (d->owner) {
 	case STORE_OWNER_USER:
-		return d->sealed
-		    ? "the account only"
+		return is_sealed(d)
+		    ? "the account only, while it is logged in"
 		    : "the account; the operator with the database";
 	case STORE_OWNER_ROOM:
 		return "the room's members; the operator with the database";
@@ -98,8 +119,20 @@ owner_name(enum store_owner o)
 static const char *
 exposure(const struct store_def *d)
 {
+	if (is_sealed(d) && d->shape == STORE_MAP)
+		return "ciphertext and its size; each key is a keyed hash, so "
+		       "the number of entries an account holds is visible, "
+		       "not what they are";
+	if (is_sealed(d))
+		return "ciphertext, with each item's time, id and size; the "
+		       "peer, where one is kept, is a keyed hash under the "
+		       "account's own key: "
+		       "items with the same peer can be grouped, the peer "
+		       "cannot be named (items stored while the account was "
+		       "offline have no peer hash until its next login)";
 	if (d->sealed)
-		return "ciphertext only: the database cannot open it";
+		return "the contents in clear from now on (sealing is off); "
+		       "what was sealed before stays ciphertext";
 	return "the contents in clear, for as long as they are kept";
 }
 
@@ -198,13 +231,110 @@ static const char intro[] =
     "says what the server does. Every stored item carries its own expiry; "
     "no table or index records who had data on which day.";
 
-static const char seizure[] =
-    "Someone who takes a copy of the database learns the account names, "
-    "the SCRAM password verifiers (salted; weak passwords can still be "
-    "guessed offline) and everything listed below as readable by the "
-    "operator, for as long as it is kept. They learn no IP addresses, no "
-    "connection or login times, no client names and no presence: none is "
-    "ever written.";
+/* Accounts with and without sealing keys; known only if the database
+ * exists (the report never creates one). */
+static struct {
+	int known;
+	uint64_t sealed, all;
+} accts;
+
+static void
+count_accounts(struct ctl *c)
+{
+	char path[4096];
+	struct stat sb;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/lethe.db", c->conf->data_dir);
+	if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &sb) != 0)
+		return;
+	if (c->db == NULL && ctl_open_db(c) < 0)
+		return;
+	if (db_seal_count(c->db, &accts.sealed, &accts.all) == STORE_OK)
+		accts.known = 1;
+}
+
+/* The what of every registered user store, sealed now or not, joined
+ * with "; " into b. */
+static void
+list_stores(struct buf *b, int want_sealed)
+{
+	const struct store_def *const *reg;
+	size_t n, i;
+	int first = 1;
+
+	reg = store_registry(&n);
+	for (i = 0; i < n; i++) {
+		if (reg[i]->owner != STORE_OWNER_USER ||
+		    is_sealed(reg[i]) != want_sealed)
+			continue;
+		buf_appendf(b, "%s%s", first ? "" : "; ",
+		    reg[i]->what != NULL ? reg[i]->what : reg[i]->name);
+		first = 0;
+	}
+	if (first)
+		buf_append_str(b, "none");
+}
+
+/* What a copy of the database gives away, in plain words, into b. */
+static void
+seizure_text(struct buf *b)
+{
+	buf_append_str(b,
+	    "Someone who takes a copy of the database learns the account "
+	    "names and the SCRAM password verifiers (salted; weak passwords "
+	    "can still be guessed offline). ");
+	if (rconf->sealing) {
+		buf_append_str(b,
+		    "Sealing is on. They also learn each account's public "
+		    "key; what accounts publish on purpose (PEP nodes such as "
+		    "OMEMO keys, vCards, avatars), in clear; push service "
+		    "registrations; the hashes of FAST login tokens; and, for "
+		    "every stored item, its time, id and size, around "
+		    "ciphertext they cannot open without the account's "
+		    "password. Sealed (ciphertext only): ");
+		list_stores(b, 1);
+		buf_append_str(b,
+		    ". What each index still shows: the archive's peer column "
+		    "is a keyed hash under the account's own key, so items "
+		    "with the same peer can be grouped but the peer cannot be "
+		    "named, and items stored while the account was offline "
+		    "carry no peer hash until its next login; the keys of "
+		    "sealed maps (contacts, blocked addresses, private XML) "
+		    "are keyed hashes, so the number of contacts and blocks "
+		    "is visible, not who they are. ");
+		if (accts.known && accts.sealed < accts.all)
+			buf_appendf(b,
+			    "%" PRIu64 " of %" PRIu64 " accounts have no "
+			    "sealing keys yet: their data is in clear until "
+			    "their next login seals it. ",
+			    accts.all - accts.sealed, accts.all);
+	} else {
+		buf_append_str(b,
+		    "Sealing is off ([server] sealing = false): new data is "
+		    "written in clear; data sealed while it was on stays "
+		    "sealed and opens at its account's login. ");
+	}
+	buf_append_str(b, "Readable in clear: ");
+	list_stores(b, 0);
+	buf_append_str(b,
+	    ", for as long as each is kept (table above). They learn no IP "
+	    "addresses, no connection or login times, no client names and "
+	    "no presence: none is ever written.");
+}
+
+static const char *
+seizure(void)
+{
+	static struct buf b;
+	static int made;
+
+	if (!made) {
+		seizure_text(&b);
+		made = buf_append(&b, "", 1) == 0;
+	}
+	return made ? buf_ptr(&b) : "";
+}
 
 static void
 report_md(const struct conf *c)
@@ -233,7 +363,7 @@ report_md(const struct conf *c)
 		    reg[i]->shape == STORE_MAP ? "map" : "archive",
 		    owner_name(reg[i]->owner),
 		    duration(reg[i]->retention, dur, sizeof(dur)),
-		    conf_key(reg[i]), reg[i]->sealed ? "yes" : "no");
+		    conf_key(reg[i]), is_sealed(reg[i]) ? "yes" : "no");
 		put_md(readers(reg[i]));
 		printf(" | ");
 		put_md(exposure(reg[i]));
@@ -247,7 +377,9 @@ report_md(const struct conf *c)
 		put_md(never[i].held);
 		printf(" |\n");
 	}
-	printf("\n## If the server is seized\n\n%s\n", seizure);
+	printf("\n## If the server is seized\n\n");
+	put_md(seizure());
+	printf("\n");
 }
 
 static void
@@ -283,7 +415,8 @@ report_html(const struct conf *c)
 		    owner_name(reg[i]->owner),
 		    duration(reg[i]->retention, dur, sizeof(dur)));
 		put_html(conf_key(reg[i]));
-		printf("</td><td>%s</td><td>", reg[i]->sealed ? "yes" : "no");
+		printf(
+		    "</td><td>%s</td><td>", is_sealed(reg[i]) ? "yes" : "no");
 		put_html(readers(reg[i]));
 		printf("</td><td>");
 		put_html(exposure(reg[i]));
@@ -299,7 +432,7 @@ report_html(const struct conf *c)
 		printf("</td></tr>\n");
 	}
 	printf("</table>\n<h2>If the server is seized</h2>\n<p>");
-	put_html(seizure);
+	put_html(seizure());
 	printf("</p>\n</body>\n</html>\n");
 }
 
@@ -333,7 +466,7 @@ report_json(const struct conf *c)
 		else
 			printf("null");
 		printf(",\"sealed\":%s,\"readers\":",
-		    reg[i]->sealed ? "true" : "false");
+		    is_sealed(reg[i]) ? "true" : "false");
 		put_json(readers(reg[i]));
 		printf(",\"seizure_exposes\":");
 		put_json(exposure(reg[i]));
@@ -348,7 +481,14 @@ report_json(const struct conf *c)
 		putchar('}');
 	}
 	printf("],\"seizure\":");
-	put_json(seizure);
+	put_json(seizure());
+	printf(",\"sealing\":{\"on\":%s,\"accounts\":",
+	    c->sealing ? "true" : "false");
+	if (accts.known)
+		printf("%" PRIu64 ",\"accounts_sealed\":%" PRIu64 "}",
+		    accts.all, accts.sealed);
+	else
+		printf("null,\"accounts_sealed\":null}");
 	printf("}\n");
 }
 
@@ -380,8 +520,10 @@ ctl_cmd_privacy_report(struct ctl *c, int argc, char **argv)
 	}
 	/* The daemon's registry, with the daemon's retentions. */
 	server.conf = c->conf;
+	rconf = c->conf;
 	modules_init();
 	retention_configure(c->conf);
+	count_accounts(c);
 	switch (f) {
 	case FMT_MD:
 		report_md(c->conf);
