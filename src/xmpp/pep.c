@@ -1737,6 +1737,19 @@ enqueue(struct svc *v, struct op *op)
 	return 0;
 }
 
+/* Queues an OP_RELOAD (it does nothing if the items are read by then). */
+static void
+queue_reload(struct svc *v)
+{
+	struct op *op;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL)
+		return;
+	op->kind = OP_RELOAD;
+	if (enqueue(v, op) == -1)
+		free(op);
+}
+
 static enum iq_status
 pep_iq(struct iq_req *req)
 {
@@ -1752,6 +1765,10 @@ pep_iq(struct iq_req *req)
 	}
 	op->kind = OP_IQ;
 	op->req = req;
+	/* The owner's sealed items were not read (a reload at its bind that
+	 * failed): another try before its request. */
+	if (v->priv_locked && strcmp(req->from->acct->bare, v->bare) == 0)
+		queue_reload(v);
 	if (enqueue(v, op) == -1) {
 		iq_error(req, "wait", "resource-constraint", NULL);
 		svc_maybe_free(v);
@@ -1813,14 +1830,9 @@ static void
 pep_bound(struct session *s)
 {
 	struct svc *v = hash_get(svcs, s->acct->bare);
-	struct op *op;
 
-	if (v == NULL || (v->state != S_LOADING && !v->priv_locked) ||
-	    (op = calloc(1, sizeof(*op))) == NULL)
-		return;
-	op->kind = OP_RELOAD;
-	if (enqueue(v, op) == -1)
-		free(op);
+	if (v != NULL && (v->state == S_LOADING || v->priv_locked))
+		queue_reload(v);
 }
 
 static void
