@@ -2,8 +2,11 @@
  * roster: contact lists (RFC 6121 §2) and the subscription state machine
  * (§3). The roster of an account is read from the store when its first
  * session binds and cached on the account while it is online; every
- * change is written through. This header is what other modules may ask
- * of it.
+ * change is written through. With [server] sealing on, the roster of an
+ * account with no session is never read (it is sealed): what others do
+ * to it waits in its rosterinbox and is applied at its next login, and
+ * the queries below answer ROSTER_NONE for it. This header is what other
+ * modules may ask of it.
  */
 #ifndef LETHE_ROSTER_H
 #define LETHE_ROSTER_H
@@ -70,9 +73,13 @@ int roster_job(
  * 'unsubscribed' as its subscriptions were, and loses the roster item
  * (stored, and pushed to its interested resources). From then on `bare`
  * is treated as no account by subscription jobs. done(arg) runs once all
- * of that is done (possibly before this returns). Rosters not loaded
- * here that name `bare` without `bare` naming them are the caller's to
- * clean in the store. -1 (out of memory): done will not run.
+ * of that is done (possibly before this returns). The contacts are known
+ * only if `bare`'s roster can be read (sealing: it has a session); a
+ * contact whose roster is sealed and closed gets the change in its inbox.
+ * Rosters not reached here that name `bare` are the caller's to clean
+ * in the store where they are in clear; sealed ones lose the entry at
+ * their owner's next login, from `bare`'s tombstone. -1 (out of memory):
+ * done will not run.
  */
 int roster_forget(const char *bare, roster_job_fn done, void *arg);
 
