@@ -1661,10 +1661,12 @@ roster_account_free(struct account *a)
 	struct roster *r = a->slot[slot];
 
 	a->slot[slot] = NULL;
-	/* Still needed by jobs of others, but its account is away: from
-	 * now on what they change waits in its inbox. */
+	/* Still needed by jobs of others, but its account is going away:
+	 * from now on what they change waits in its inbox. (The account is
+	 * still in the session table while this hook runs, so
+	 * sealed_away() would not tell.) */
 	if (r != NULL && r->refs > 1 && r->state == R_READY &&
-	    sealed_away(r->bare)) {
+	    server.conf->sealing) {
 		items_clear(r);
 		r->state = R_LOCKED;
 	}
