@@ -175,8 +175,9 @@ static const struct key schema[] = {
                "blocklist, offline messages, archive, private XML and "
                "bookmarks to a key that only the account's password "
                "opens (docs/privacy.md). `false`: new data is written in "
-               "clear (for operators who must read their users' data); "
-               "data sealed earlier stays sealed and opens at login."},
+               "clear (for operators who must read their users' data), "
+               "and what was sealed earlier is written in clear at each "
+               "account's next password login."},
     {SEC_SERVER, "account_removal", T_BOOL, SRV(account_removal), .def = "true",
         .doc = "Let an account delete itself with XEP-0077 "
                "`<remove/>`: everything stored for it is erased, its "

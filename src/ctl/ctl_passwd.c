@@ -136,6 +136,10 @@ direct(struct ctl *c, const struct jid *j, const char *pw, size_t len, int keys,
 	if (st == STORE_OK && keys)
 		st = db_seal_reset(c->db, j->domain, j->local, creds,
 		    SCRAM_NHASH, &o->deleted);
+	/* Token logins made with the old password end with it (the
+	 * daemon does the same, src/xmpp/register.c). */
+	if (st == STORE_OK)
+		st = db_map_drop(c->db, "fast_tokens", j->domain, j->local);
 	util_wipe(creds, sizeof(creds));
 	if (st != STORE_OK)
 		db_rollback(c->db);

@@ -1338,6 +1338,14 @@ delete_rows(struct db *d, enum stmt_id id, const char *store, const char *host,
 }
 
 enum store_status
+db_map_drop(struct db *d, const char *store, const char *host, const char *user)
+{
+	if (tx_lost(d))
+		return STORE_ERR;
+	return delete_rows(d, S_MAP_CLEAR, store, host, user, NULL, NULL);
+}
+
+enum store_status
 db_map_clear(struct db *d, const char *store, const char *host,
     const char *user, struct store_res *r)
 {

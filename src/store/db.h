@@ -201,6 +201,12 @@ enum store_status db_tombstone_check(
 /* Deletes expired tombstones, adding the number to *count (may be NULL). */
 enum store_status db_tombstone_sweep(struct db *d, uint64_t *count);
 
+/* db_map_clear() for a store this process may not have registered
+ * (lethectl registers none): an operator's password reset drops the
+ * account's login tokens ("fast_tokens") this way. */
+enum store_status db_map_drop(
+    struct db *d, const char *store, const char *host, const char *user);
+
 /* --- sealing (sealdb.c; PRIVACY.md "Sealed records") --- */
 
 /* The data key id written with the following map puts and archive

@@ -619,7 +619,8 @@ sealed_stores(char *out, size_t cap, const char *cond)
  * write-only keys and, with sealing on, rows still in clear. */
 static enum store_status
 keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
-    const char *label, const uint8_t *ikm, size_t ikm_len, struct keys *k)
+    int *dropped, const char *label, const uint8_t *ikm, size_t ikm_len,
+    struct keys *k)
 {
 	enum { OTHERS_MAX = 1024 };
 	uint8_t(*others)[SEAL_KEY] = NULL;
@@ -710,15 +711,17 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 	            " WHERE host = ?1 AND user = ?2",
 	            host, user) == -1))
 		st = STORE_ERR;
-	/* Sealing turned off: what was sealed is written in clear now. */
-	if (st == STORE_OK && !ON(r) &&
-	    (reseal(d, host, user, k, kids, others, 0, "kid IS NOT NULL", 1) ==
-	            -1 ||
-	        exec_owner(d,
-	            "UPDATE seal_accounts SET migrated = 0"
-	            " WHERE host = ?1 AND user = ?2",
-	            host, user) == -1))
-		st = STORE_ERR;
+	/* Sealing turned off: what was sealed is written in clear now, and
+	 * the keys go (the account is as one that never had any; turning
+	 * sealing on again makes new ones at its next login). */
+	if (st == STORE_OK && !ON(r)) {
+		if (reseal(d, host, user, k, kids, others, 0, "kid IS NOT NULL",
+		        1) == -1 ||
+		    keys_drop(d, host, user, NULL) == -1)
+			st = STORE_ERR;
+		else
+			*dropped = 1;
+	}
 	util_wipe(others, OTHERS_MAX * SEAL_KEY);
 	free(others);
 	return st;
@@ -733,7 +736,7 @@ sealring_unlock(struct sealring *r, struct db *d, const char *host,
 	struct scram_cred c;
 	struct keys *k;
 	enum store_status st;
-	int made;
+	int made, dropped = 0;
 
 	*count = 0;
 	if (o == NULL)
@@ -801,10 +804,11 @@ sealring_unlock(struct sealring *r, struct db *d, const char *host,
 		}
 		util_wipe(&c, sizeof(c));
 		if (st == STORE_OK)
-			st =
-			    keys_open(r, d, host, user, label, ikm, ikm_len, k);
+			st = keys_open(
+			    r, d, host, user, &dropped, label, ikm, ikm_len, k);
 	} else {
-		st = keys_open(r, d, host, user, label, ikm, ikm_len, k);
+		st = keys_open(
+		    r, d, host, user, &dropped, label, ikm, ikm_len, k);
 	}
 	if (db_release(d, st == STORE_OK) == -1 && st == STORE_OK)
 		st = STORE_ERR;
@@ -820,9 +824,15 @@ sealring_unlock(struct sealring *r, struct db *d, const char *host,
 		o->away_kid = 0;
 		r->naway--;
 	}
+	o->refs = 1;
+	if (dropped) {
+		/* Sealing is off and the account was opened for good. */
+		seal_slot_free(k);
+		o->state = K_NONE;
+		return STORE_OK;
+	}
 	o->state = K_HAS;
 	o->k = k;
-	o->refs = 1;
 	*count = 1;
 	return STORE_OK;
 }

@@ -37,6 +37,7 @@
 #include "xml/xml.h"
 #include "xmpp/disco.h"
 #include "xmpp/erase.h"
+#include "xmpp/fast.h"
 #include "xmpp/iq.h"
 #include "xmpp/jid.h"
 #include "xmpp/precis.h"
@@ -98,6 +99,10 @@ pw_set(void *arg, const struct store_res *r)
 {
 	struct pw_change *p = arg;
 
+	/* A new password ends every token login made with the old one: a
+	 * device the user no longer trusts must not keep a way in. */
+	if (r->status == STORE_OK)
+		fast_revoke(p->host, p->user, NULL, NULL, NULL);
 	p->done(p->arg, r->status, r->status == STORE_OK ? r->count : 0);
 	pw_free(p);
 }

@@ -411,6 +411,38 @@ test_migration_and_reset(void **state)
 	    STORE_NOTFOUND);
 }
 
+static void
+test_sealing_turned_off(void **state)
+{
+	struct fix *f = *state;
+	struct store_res r;
+	uint64_t del;
+
+	assert_int_equal(
+	    sealring_creds(f->r, f->d, H, U, f->creds, SCRAM_NHASH, 1, &del),
+	    STORE_OK);
+	assert_int_equal(unlock_with(f, SCRAM_SHA256, "SHA-256"), STORE_OK);
+	assert_int_equal(sealdb_map_put(f->r, f->d, f->a, "sealed_map", H, U,
+	                     "erin@x", "kept", 4),
+	    STORE_OK);
+	sealring_lock(f->r, H, U);
+	assert_false(row_holds(f, "SELECT key, value FROM map", "erin@"));
+	/* Off: the next password login writes it all in clear and the
+	 * keys go; a token login then needs nothing opened. */
+	sealring_set_on(f->r, 0);
+	assert_int_equal(unlock_with(f, SCRAM_SHA256, "SHA-256"), STORE_OK);
+	assert_true(row_holds(f, "SELECT key, value FROM map", "erin@"));
+	assert_true(row_holds(f, "SELECT value FROM map", "kept"));
+	assert_int_equal(db_seal_has_keys(f->d, H, U), STORE_NOTFOUND);
+	sealring_lock(f->r, H, U);
+	assert_int_equal(unlock_with(f, -1, "FAST"), STORE_OK);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(
+	    sealdb_map_get(f->r, f->d, f->a, "sealed_map", H, U, "erin@x", &r),
+	    STORE_OK);
+	assert_string_equal(r.value, "kept");
+}
+
 int
 main(void)
 {
@@ -424,6 +456,8 @@ main(void)
 	        test_archive_away_and_back, setup_ring, teardown_ring),
 	    cmocka_unit_test_setup_teardown(
 	        test_migration_and_reset, setup_ring, teardown_ring),
+	    cmocka_unit_test_setup_teardown(
+	        test_sealing_turned_off, setup_ring, teardown_ring),
 	};
 
 	if (seal_init() != 0 || store_register(&d_map) < 0 ||
