@@ -13,7 +13,8 @@
  *
  * Sealing follows the configuration too: a store registered as sealed is
  * reported sealed only while [server] sealing is on (off: new data is
- * written in clear, and what was sealed earlier stays sealed). What a
+ * written in clear, and what was sealed earlier is written in clear at
+ * each account's next password login). What a
  * seizure yields is written from the same registry: the sealed stores,
  * the stores in clear, and what every sealed index still shows. When the
  * database exists, the report also counts the accounts without sealing
@@ -132,7 +133,8 @@ exposure(const struct store_def *d)
 		       "offline have no peer hash until its next login)";
 	if (d->sealed)
 		return "the contents in clear from now on (sealing is off); "
-		       "what was sealed before stays ciphertext";
+		       "what was sealed before stays ciphertext until its "
+		       "account's next password login writes it in clear";
 	return "the contents in clear, for as long as they are kept";
 }
 
@@ -313,7 +315,8 @@ seizure_text(struct buf *b)
 		buf_append_str(b,
 		    "Sealing is off ([server] sealing = false): new data is "
 		    "written in clear; data sealed while it was on stays "
-		    "sealed and opens at its account's login. ");
+		    "sealed until its account's next password login, which "
+		    "writes it in clear. ");
 	}
 	buf_append_str(b, "Readable in clear: ");
 	list_stores(b, 0);
