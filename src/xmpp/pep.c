@@ -2,13 +2,15 @@
  * pep: XEP-0163 personal eventing on XEP-0060 publish-subscribe, one
  * service per account's bare JID.
  *
- * Storage: three map stores owned by the account. "pep_nodes" holds one
- * key per node (its name) whose value is the node's configuration and
- * explicit subscribers as "key=value" lines; "pep_items" holds one key
- * per item, "node\nid", whose value is "seq\n" and the serialized <item/>
- * (seq orders a node's items, oldest first). Node names with a newline
- * are refused, so the item key is unambiguous. Items of a node with
- * persist_items off are never written: they live in memory only.
+ * Storage: map stores owned by the account. "pep_nodes" holds one key
+ * per node (its name) whose value is the node's configuration as
+ * "key=value" lines; "pep_items" holds one key per item, "node\nid",
+ * whose value is "seq\n" and the serialized <item/> (seq orders a node's
+ * items, oldest first). Node names with a newline are refused, so the
+ * item key is unambiguous. Items of a node with persist_items off are
+ * never written: they live in memory only. "pep_subs" holds one key per
+ * node with explicit subscribers (XEP-0060 <subscribe/>), the JIDs one a
+ * line.
  *
  * Sealing. PEP is published on purpose and others read it while its
  * owner is away (avatars, OMEMO bundles, nicknames), so "pep_nodes" and
@@ -26,6 +28,21 @@
  * request of its own runs, and until they are read its requests, and
  * other modules' jobs, are refused rather than answered from a partial
  * service.
+ *
+ * Explicit subscribers are a piece of the owner's social graph, so
+ * "pep_subs" is sealed too, read with "pep_private" and under the same
+ * rule (subs_locked). Notifications go out only when the owner publishes,
+ * so only while it can read them. A <subscribe/> or <unsubscribe/> that
+ * arrives while the list cannot be written (read locked, or the owner
+ * away with sealing on, or earlier changes still waiting) is appended to
+ * the sealed archive "pep_subs_inbox" (the change, the node and the JID;
+ * at most [limits] pep_nodes of them), answered "pending" or "none", and
+ * applied in order inside a roster job on the owner when its service is
+ * next read with the owner online; a subscriber told "pending" then gets
+ * the outcome as a subscription event. Records written before all this
+ * carry "sub=" lines in "pep_nodes": they are kept until the list is
+ * read unlocked, then moved to "pep_subs" (written first, so a failure in
+ * between loses nothing) and dropped from the clear record.
  *
  * Memory: a service (struct svc) is read whole from the store when
  * something needs it (a request to it, a login of a contact who may get
@@ -80,6 +97,8 @@
 #define STORE_NODES "pep_nodes"
 #define STORE_ITEMS "pep_items"
 #define STORE_PRIVATE "pep_private"
+#define STORE_SUBS "pep_subs"
+#define STORE_INBOX "pep_subs_inbox"
 #define GROUPS_MAX 16
 #define SUBS_MAX 64
 #define QUEUE_MAX 64
@@ -91,8 +110,7 @@ static const struct store_def nodes_store = {
     .shape = STORE_MAP,
     .owner = STORE_OWNER_USER,
     .retention = 0,
-    .what = "personal eventing (PEP) nodes: their names, settings and "
-            "the addresses explicitly subscribed to them",
+    .what = "personal eventing (PEP) nodes: their names and settings",
     .sealed = 0, /* published to others on purpose (PRIVACY.md) */
 };
 
@@ -113,6 +131,27 @@ static const struct store_def private_store = {
     .retention = 0,
     .what = "personal eventing (PEP) items of nodes only the account "
             "may read, such as its group chat bookmarks",
+    .sealed = 1,
+};
+
+static const struct store_def subs_store_def = {
+    .name = STORE_SUBS,
+    .shape = STORE_MAP,
+    .owner = STORE_OWNER_USER,
+    .retention = 0,
+    .what = "the addresses explicitly subscribed to the account's "
+            "personal eventing (PEP) nodes",
+    .sealed = 1, /* who follows whom: the social graph (PRIVACY.md) */
+};
+
+static const struct store_def inbox_store_def = {
+    .name = STORE_INBOX,
+    .shape = STORE_ARCHIVE,
+    .owner = STORE_OWNER_USER,
+    .retention = 0, /* until the owner's next login applies them */
+    .what = "explicit subscriptions to and unsubscriptions from the "
+            "account's personal eventing (PEP) nodes (the node and the "
+            "subscriber's address) that arrived while it was away",
     .sealed = 1,
 };
 
@@ -150,17 +189,19 @@ struct node {
 	struct cfg cfg;
 	char *subs[SUBS_MAX]; /* owned: explicitly subscribed JIDs */
 	size_t nsubs;
+	int legacy; /* its "pep_nodes" record still lists subs (see top) */
 	struct item *items; /* owned array, oldest first */
 	size_t nitems, cap;
 };
 
 enum svc_state { S_LOADING = 0, S_READY, S_FAILED };
-enum op_kind { OP_IQ = 0, OP_LAST, OP_CALL, OP_RELOAD };
+enum op_kind { OP_IQ = 0, OP_LAST, OP_CALL, OP_RELOAD, OP_APPLY };
 
 struct op {
 	enum op_kind kind;
 	struct svc *svc;
 	struct iq_req *req; /* OP_IQ: owns the op (in req->a) */
+	int kept; /* OP_IQ: an async reply frees req, not op_free() */
 	char *target; /* OP_LAST: full JID (owned) */
 	int own; /* OP_LAST: the owner's own session */
 	pep_job_fn fn; /* OP_CALL, with arg */
@@ -177,6 +218,20 @@ struct svc {
 	size_t nops;
 	int running; /* the head is inside its roster job */
 	int priv_locked; /* "pep_private" was not read (owner locked) */
+	int subs_locked; /* "pep_subs" was not read (owner locked) */
+	int inbox_due; /* "pep_subs_inbox" may hold changes not applied */
+	int inbox_more; /* the last read of it did not take all */
+	int loaded; /* was READY once: a failed read leaves it locked */
+	int step; /* the sealed read under way (sealed_next()) */
+	struct pending *inbox; /* owned: read, waiting for OP_APPLY */
+	size_t ninbox;
+};
+
+/* One change read from "pep_subs_inbox". */
+struct pending {
+	char *id; /* owned: the archive item's */
+	int sub; /* <subscribe/> (1) or <unsubscribe/> (0) */
+	char *node, *jid; /* owned */
 };
 
 static struct hash *svcs; /* bare → struct svc */
@@ -199,6 +254,8 @@ static size_t nowner_only;
 
 static void svc_run(struct svc *v);
 static void node_store(struct svc *v, const struct node *n);
+static void subs_store(struct svc *v, const struct node *n);
+static void queue_apply(struct svc *v);
 static void item_place(
     struct svc *v, struct arena *a, const struct node *n, struct item *it);
 static void item_drop(struct node *n, size_t i);
@@ -437,6 +494,21 @@ node_new(const char *name)
 }
 
 static void
+pending_free(struct svc *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->ninbox; i++) {
+		free(v->inbox[i].id);
+		free(v->inbox[i].node);
+		free(v->inbox[i].jid);
+	}
+	free(v->inbox);
+	v->inbox = NULL;
+	v->ninbox = 0;
+}
+
+static void
 svc_free(struct svc *v)
 {
 	struct node *n;
@@ -444,6 +516,7 @@ svc_free(struct svc *v)
 
 	if (v == NULL)
 		return;
+	pending_free(v);
 	while ((n = hash_next(v->nodes, &cur, NULL)) != NULL)
 		node_free(n);
 	hash_free(v->nodes);
@@ -490,6 +563,7 @@ node_load(struct node *n, const char *val)
 			if ((eq = strchr(line, '=')) != NULL) {
 				*eq++ = '\0';
 				if (strcmp(line, "sub") == 0) {
+					n->legacy = 1;
 					if (n->nsubs < SUBS_MAX &&
 					    (n->subs[n->nsubs] = strdup(eq)) !=
 					        NULL)
@@ -608,32 +682,250 @@ items_settle(struct svc *v)
 	}
 }
 
-/* The sealed items: the last step of a load, or a reload at the owner's
- * bind (OP_RELOAD). */
+/*
+ * The sealed parts of a service, read after the clear ones and again
+ * (OP_RELOAD) when the owner can read what was locked: its private items,
+ * its subscribers, then the inbox of subscription changes. Each step is
+ * tried in turn; a part the store answers STORE_LOCKED for stays marked
+ * locked. A failure on the first load fails the service; on a reload it
+ * leaves the part as it was.
+ */
+enum { STEP_PRIVATE = 0, STEP_SUBS, STEP_INBOX, STEP_DONE };
+
+static void sealed_next(struct svc *v);
+
+/* 1 if the step's answer may be used; else the step is over (a failed
+ * first load is failed and 0 returned with v->state S_FAILED). */
+static int
+sealed_ok(struct svc *v, const struct store_res *r)
+{
+	if (r->status == STORE_OK || r->status == STORE_NOTFOUND)
+		return 1;
+	if (r->status != STORE_LOCKED && !v->loaded) {
+		v->state = S_FAILED;
+		svc_run(v);
+	}
+	return 0;
+}
+
 static void
 private_loaded(void *arg, const struct store_res *r)
 {
 	struct svc *v = arg;
+
+	if (sealed_ok(v, r)) {
+		v->priv_locked = 0;
+		items_merge(v, r, W_PRIVATE);
+	} else if (v->state == S_FAILED) {
+		return;
+	}
+	v->step = STEP_SUBS;
+	sealed_next(v);
+}
+
+/* 1 if sub is in n's list (index in *at), else 0 (*at = nsubs). */
+static int
+sub_find(const struct node *n, const char *jid, size_t *at)
+{
+	size_t i;
+
+	for (i = 0; i < n->nsubs; i++)
+		if (strcmp(n->subs[i], jid) == 0)
+			break;
+	*at = i;
+	return i < n->nsubs;
+}
+
+/* Adds jid (copied) to n's subscribers; 0, or -1 if full or OOM. */
+static int
+sub_add(struct node *n, const char *jid)
+{
+	size_t i;
+
+	if (sub_find(n, jid, &i))
+		return 0;
+	if (n->nsubs == SUBS_MAX || (n->subs[n->nsubs] = strdup(jid)) == NULL)
+		return -1;
+	n->nsubs++;
+	return 0;
+}
+
+/* The sealed subscriber lists, joined to what clear records still list. */
+static void
+subs_loaded(void *arg, const struct store_res *r)
+{
+	struct svc *v = arg;
+	struct node *n;
+	const char *p, *e;
+	char *jid;
+	size_t i;
+
+	if (!sealed_ok(v, r)) {
+		if (v->state == S_FAILED)
+			return;
+		v->step = STEP_INBOX;
+		sealed_next(v);
+		return;
+	}
+	v->subs_locked = 0;
+	for (i = 0; i < r->nitems; i++) {
+		if ((n = hash_get(v->nodes, r->items[i].key)) == NULL) {
+			/* Its node went while this was not readable. */
+			store_map_del(server.store, STORE_SUBS, v->host,
+			    v->user, r->items[i].key, NULL, NULL);
+			continue;
+		}
+		for (p = r->items[i].value; *p != '\0'; p = e + (*e != '\0')) {
+			if ((e = strchr(p, '\n')) == NULL)
+				e = p + strlen(p);
+			if (e == p ||
+			    (jid = strndup(p, (size_t)(e - p))) == NULL)
+				continue;
+			(void)sub_add(n, jid);
+			free(jid);
+		}
+	}
+	v->step = STEP_INBOX;
+	sealed_next(v);
+}
+
+/* Decodes one inbox value, "s\nnode\njid" or "u\nnode\njid". */
+static int
+pending_decode(struct pending *p, const char *val)
+{
+	const char *nl1;
+
+	if ((val[0] != 's' && val[0] != 'u') || val[1] != '\n' ||
+	    (nl1 = strchr(val + 2, '\n')) == NULL || nl1 == val + 2 ||
+	    strchr(nl1 + 1, '\n') != NULL || nl1[1] == '\0')
+		return -1;
+	p->sub = val[0] == 's';
+	if ((p->node = strndup(val + 2, (size_t)(nl1 - val - 2))) == NULL ||
+	    (p->jid = strdup(nl1 + 1)) == NULL) {
+		free(p->node);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+inbox_loaded(void *arg, const struct store_res *r)
+{
+	struct svc *v = arg;
+	struct pending *p;
+	size_t i;
+
+	if (!sealed_ok(v, r)) {
+		if (v->state == S_FAILED)
+			return;
+		v->step = STEP_DONE;
+		sealed_next(v);
+		return;
+	}
+	pending_free(v);
+	if (r->nitems > 0 &&
+	    (v->inbox = calloc(r->nitems, sizeof(*v->inbox))) == NULL) {
+		v->step = STEP_DONE;
+		sealed_next(v);
+		return;
+	}
+	for (i = 0; i < r->nitems; i++) {
+		p = &v->inbox[v->ninbox];
+		if (r->items[i].id == NULL ||
+		    (p->id = strdup(r->items[i].id)) == NULL)
+			continue;
+		if (pending_decode(p, r->items[i].value) == -1) {
+			/* Not ours to keep: deleted with the rest. */
+			p->sub = -1;
+			p->node = p->jid = NULL;
+		}
+		v->ninbox++;
+	}
+	v->inbox_more = r->status == STORE_OK && !r->complete;
+	if (v->ninbox == 0)
+		v->inbox_due = v->inbox_more;
+	v->step = STEP_DONE;
+	sealed_next(v);
+}
+
+/* Moves subscribers still listed in clear records to "pep_subs". */
+static void
+subs_settle(struct svc *v)
+{
 	struct node *n;
 	size_t cur = 0;
 
-	if (r->status == STORE_LOCKED) {
-		v->priv_locked = 1;
-	} else if (r->status == STORE_OK || r->status == STORE_NOTFOUND) {
-		v->priv_locked = 0;
-		items_merge(v, r, W_PRIVATE);
-	} else if (!v->priv_locked) {
-		/* A first load that failed; a failed reload stays locked. */
-		v->state = S_FAILED;
-		svc_run(v);
-		return;
+	while ((n = hash_next(v->nodes, &cur, NULL)) != NULL) {
+		if (!n->legacy)
+			continue;
+		subs_store(v, n);
+		n->legacy = 0;
+		node_store(v, n);
 	}
+}
+
+static void
+sealed_done(struct svc *v)
+{
+	struct node *n;
+	size_t cur = 0;
+
 	while ((n = hash_next(v->nodes, &cur, NULL)) != NULL)
 		qsort(n->items, n->nitems, sizeof(struct item), item_cmp);
 	if (!v->priv_locked)
 		items_settle(v);
+	if (!v->subs_locked)
+		subs_settle(v);
 	v->state = S_READY;
+	v->loaded = 1;
+	if (v->ninbox > 0)
+		queue_apply(v);
 	svc_run(v);
+}
+
+/* Runs the next step of the sealed read from v->step on. */
+static void
+sealed_next(struct svc *v)
+{
+	struct store_archive_query q;
+
+	for (;; v->step++) {
+		switch (v->step) {
+		case STEP_PRIVATE:
+			if (!v->priv_locked)
+				continue;
+			if (store_map_list(server.store, STORE_PRIVATE, v->host,
+			        v->user, private_loaded, v) != NULL)
+				return;
+			break;
+		case STEP_SUBS:
+			if (!v->subs_locked)
+				continue;
+			if (store_map_list(server.store, STORE_SUBS, v->host,
+			        v->user, subs_loaded, v) != NULL)
+				return;
+			break;
+		case STEP_INBOX:
+			/* Changes apply to a list that was read, once. */
+			if (v->subs_locked || !v->inbox_due || v->ninbox > 0)
+				continue;
+			memset(&q, 0, sizeof(q));
+			q.max = 1000;
+			if (store_archive_query(server.store, STORE_INBOX,
+			        v->host, v->user, &q, inbox_loaded, v) != NULL)
+				return;
+			break;
+		default:
+			sealed_done(v);
+			return;
+		}
+		/* Nothing could be queued. */
+		if (!v->loaded) {
+			v->state = S_FAILED;
+			svc_run(v);
+			return;
+		}
+	}
 }
 
 static void
@@ -647,11 +939,8 @@ items_loaded(void *arg, const struct store_res *r)
 		return;
 	}
 	items_merge(v, r, W_CLEAR);
-	if (store_map_list(server.store, STORE_PRIVATE, v->host, v->user,
-	        private_loaded, v) == NULL) {
-		v->state = S_FAILED;
-		svc_run(v);
-	}
+	v->step = STEP_PRIVATE;
+	sealed_next(v);
 }
 
 static void
@@ -710,6 +999,8 @@ svc_get(const char *host, const char *user)
 	}
 	v->bare = bare;
 	v->seq = 1;
+	/* Nothing sealed is read yet (see sealed_next()). */
+	v->priv_locked = v->subs_locked = v->inbox_due = 1;
 	if (hash_put(svcs, v->bare, v) == -1) {
 		svc_free(v);
 		return NULL;
@@ -744,11 +1035,44 @@ node_store(struct svc *v, const struct node *n)
 	for (i = 0; rc == 0 && i < c->ngroups; i++)
 		rc =
 		    buf_appendf(&b, "roster_groups_allowed=%s\n", c->groups[i]);
-	for (i = 0; rc == 0 && i < n->nsubs; i++)
+	/* Subscribers stay here only until they can move (see top). */
+	for (i = 0; rc == 0 && n->legacy && i < n->nsubs; i++)
 		rc = buf_appendf(&b, "sub=%s\n", n->subs[i]);
 	if (rc == 0)
 		store_map_put(server.store, STORE_NODES, v->host, v->user,
 		    n->name, buf_ptr(&b), buf_size(&b), NULL, NULL);
+	buf_free(&b);
+}
+
+static void
+subs_written(void *arg, const struct store_res *r)
+{
+	(void)arg;
+	if (r->status != STORE_OK && r->status != STORE_NOTFOUND)
+		log_warn(
+		    "event=pep_subs_write_failed status=%d", (int)r->status);
+}
+
+/* Writes n's subscriber list to "pep_subs" (none: the key goes). */
+static void
+subs_store(struct svc *v, const struct node *n)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	if (n->nsubs == 0) {
+		store_map_del(server.store, STORE_SUBS, v->host, v->user,
+		    n->name, subs_written, NULL);
+		return;
+	}
+	for (i = 0; rc == 0 && i < n->nsubs; i++)
+		rc = buf_appendf(&b, "%s\n", n->subs[i]);
+	if (rc == 0)
+		store_map_put(server.store, STORE_SUBS, v->host, v->user,
+		    n->name, buf_ptr(&b), buf_size(&b), subs_written, NULL);
+	else
+		log_warn("event=pep_subs_write_failed status=oom");
 	buf_free(&b);
 }
 
@@ -834,6 +1158,8 @@ node_erase(struct svc *v, struct arena *a, struct node *n)
 		item_unstore(v, a, n, &n->items[i]);
 	store_map_del(
 	    server.store, STORE_NODES, v->host, v->user, n->name, NULL, NULL);
+	store_map_del(
+	    server.store, STORE_SUBS, v->host, v->user, n->name, NULL, NULL);
 	hash_del(v->nodes, n->name);
 	node_free(n);
 }
@@ -1317,62 +1643,186 @@ do_items(struct iq_req *req, struct svc *v, const struct xml_node *el,
 	iq_reply(req, res);
 }
 
+/* 1 if the owner is away with sealing on: its roster and sealed stores
+ * cannot be read or written (its data may be in clear still, if it has
+ * not logged in since sealing was turned on, but that is the store's). */
+static int
+owner_away(const struct svc *v)
+{
+	return server.conf->sealing && session_account(v->bare) == NULL;
+}
+
+/* 1 if subscriber changes cannot be made to the list now, so they wait
+ * in the inbox: not read, or changes wait already (order), or the owner
+ * is away (see the top). */
+static int
+subs_closed(const struct svc *v)
+{
+	return v->subs_locked || v->inbox_due || owner_away(v);
+}
+
 static void
+sub_reply(
+    struct iq_req *req, const char *node, const char *jid, const char *state)
+{
+	struct xml_node *res, *x;
+
+	res = xml_new(req->a, NS_PUBSUB, "pubsub");
+	x = xml_add(req->a, res, NS_PUBSUB, "subscription");
+	xml_set_attr(req->a, x, "node", node);
+	xml_set_attr(req->a, x, "jid", jid);
+	xml_set_attr(req->a, x, "subscription", state);
+	iq_reply(req, res);
+}
+
+/* A change waiting in the inbox, answered when it is written. */
+struct later {
+	struct iq_req *req;
+	const char *node, *jid; /* in req->a */
+	int sub;
+};
+
+static void
+later_done(void *arg, const struct store_res *r)
+{
+	struct later *l = arg;
+
+	if (r->status == STORE_OK)
+		sub_reply(l->req, l->node, l->jid, l->sub ? "pending" : "none");
+	else if (r->status == STORE_LIMIT)
+		pep_error(l->req, "wait", "resource-constraint", NULL, NULL);
+	else
+		pep_error(l->req, "wait", "internal-server-error", NULL, NULL);
+	iq_req_free(l->req);
+}
+
+/*
+ * The list cannot be changed now: the change goes to the inbox. A node
+ * nobody but the owner may see is refused as always; whether the roster
+ * allows the rest is known only if it can be read, else decided when the
+ * change is applied. 1 if req is kept (answered by later_done()).
+ */
+static int
+subscribe_later(struct iq_req *req, struct svc *v, const struct node *n,
+    const char *jid, const char *who, int sub)
+{
+	struct later *l;
+	char *val;
+
+	if (sub && !allowed(v, n, who) && (node_private(n) || !owner_away(v))) {
+		deny(req, n);
+		return 0;
+	}
+	if ((l = arena_zalloc(req->a, sizeof(*l))) == NULL ||
+	    (l->node = arena_strdup(req->a, n->name)) == NULL ||
+	    (l->jid = arena_strdup(req->a, jid)) == NULL ||
+	    (val = arena_printf(req->a, "%c\n%s\n%s", sub ? 's' : 'u', n->name,
+	         jid)) == NULL) {
+		pep_error(req, "wait", "internal-server-error", NULL, NULL);
+		return 0;
+	}
+	l->req = req;
+	l->sub = sub;
+	if (store_archive_append_max(server.store, STORE_INBOX, v->host,
+	        v->user, NULL, 0, NULL, val, strlen(val),
+	        server.conf->limits.pep_nodes, later_done, l) == NULL) {
+		pep_error(req, "wait", "internal-server-error", NULL, NULL);
+		return 0;
+	}
+	/* Whatever comes next goes after it. */
+	v->inbox_due = 1;
+	return 1;
+}
+
+/* 1 if req is kept for an asynchronous answer. */
+static int
 do_subscribe(struct iq_req *req, struct svc *v, const struct xml_node *el,
     const char *who, int sub)
 {
 	const char *jid = xml_attr(el, "jid");
 	struct session *s = session_find_str(req->from_full);
-	struct xml_node *res, *x;
 	struct node *n;
 	size_t i;
 
 	if ((n = find_node(req, v, xml_attr(el, "node"))) == NULL)
-		return;
+		return 0;
 	/* §6.1.3.1: the JID must be the sender's, bare or full. */
 	if (jid == NULL ||
 	    (strcmp(jid, who) != 0 && strcmp(jid, req->from_full) != 0)) {
 		pep_error(req, "modify", "bad-request", "invalid-jid", NULL);
-		return;
+		return 0;
 	}
+	if (subs_closed(v))
+		return subscribe_later(req, v, n, jid, who, sub);
 	if (sub && !allowed(v, n, who)) {
 		deny(req, n);
-		return;
+		return 0;
 	}
-	for (i = 0; i < n->nsubs; i++)
-		if (strcmp(n->subs[i], jid) == 0)
-			break;
-	if (sub && i == n->nsubs) {
-		if (n->nsubs == SUBS_MAX) {
-			pep_error(
-			    req, "wait", "resource-constraint", NULL, NULL);
-			return;
+	if (sub && !sub_find(n, jid, &i)) {
+		if (sub_add(n, jid) == -1) {
+			pep_error(req, "wait",
+			    n->nsubs == SUBS_MAX ? "resource-constraint"
+			                         : "internal-server-error",
+			    NULL, NULL);
+			return 0;
 		}
-		if ((n->subs[n->nsubs] = strdup(jid)) == NULL) {
-			pep_error(
-			    req, "wait", "internal-server-error", NULL, NULL);
-			return;
-		}
-		n->nsubs++;
-		node_store(v, n);
+		subs_store(v, n);
 	} else if (!sub) {
-		if (i == n->nsubs) {
+		if (!sub_find(n, jid, &i)) {
 			pep_error(req, "cancel", "unexpected-request",
 			    "not-subscribed", NULL);
-			return;
+			return 0;
 		}
 		free(n->subs[i]);
 		n->subs[i] = n->subs[--n->nsubs];
-		node_store(v, n);
+		subs_store(v, n);
 	}
-	res = xml_new(req->a, NS_PUBSUB, "pubsub");
-	x = xml_add(req->a, res, NS_PUBSUB, "subscription");
-	xml_set_attr(req->a, x, "node", n->name);
-	xml_set_attr(req->a, x, "jid", jid);
-	xml_set_attr(req->a, x, "subscription", sub ? "subscribed" : "none");
-	iq_reply(req, res);
+	sub_reply(req, n->name, jid, sub ? "subscribed" : "none");
 	if (sub && s != NULL && n->cfg.send_last != SL_NEVER)
 		send_last(v, n, s, req->a);
+	return 0;
+}
+
+/*
+ * The sender's own subscriptions on this service (XEP-0060 §5.6), of one
+ * node or all. While the list cannot be read (the owner is away) there
+ * is no true answer to give but that one is away.
+ */
+static void
+do_subscriptions(struct iq_req *req, struct svc *v, const struct xml_node *el,
+    const char *who)
+{
+	const char *only = xml_attr(el, "node");
+	struct xml_node *res, *subs, *x;
+	struct node *n;
+	size_t i, len = strlen(who), cur = 0;
+
+	if (subs_closed(v)) {
+		pep_error(req, "wait", "recipient-unavailable", NULL, NULL);
+		return;
+	}
+	if ((res = xml_new(req->a, NS_PUBSUB, "pubsub")) == NULL ||
+	    (subs = xml_add(req->a, res, NS_PUBSUB, "subscriptions")) == NULL ||
+	    (only != NULL && xml_set_attr(req->a, subs, "node", only) == -1)) {
+		pep_error(req, "wait", "internal-server-error", NULL, NULL);
+		return;
+	}
+	while ((n = hash_next(v->nodes, &cur, NULL)) != NULL) {
+		if (only != NULL && strcmp(only, n->name) != 0)
+			continue;
+		for (i = 0; i < n->nsubs; i++) {
+			if (strncmp(n->subs[i], who, len) != 0 ||
+			    (n->subs[i][len] != '\0' && n->subs[i][len] != '/'))
+				continue;
+			if ((x = xml_add(req->a, subs, NS_PUBSUB,
+			         "subscription")) == NULL)
+				continue;
+			xml_set_attr(req->a, x, "node", n->name);
+			xml_set_attr(req->a, x, "jid", n->subs[i]);
+			xml_set_attr(req->a, x, "subscription", "subscribed");
+		}
+	}
+	iq_reply(req, res);
 }
 
 static struct xml_node *
@@ -1539,8 +1989,9 @@ do_create(struct iq_req *req, struct svc *v, const struct xml_node *ps,
 	cfg_clear(&cfg);
 }
 
-/* One request, with the owner's roster loaded. */
-static void
+/* One request, with the owner's roster loaded; 1 if req is kept for an
+ * asynchronous answer. */
+static int
 handle(struct iq_req *req, struct svc *v)
 {
 	const struct xml_node *ps = req->payload, *el;
@@ -1549,26 +2000,27 @@ handle(struct iq_req *req, struct svc *v)
 	int owner;
 
 	if (s == NULL)
-		return;
+		return 0;
 	who = s->acct->bare;
 	owner = strcmp(who, v->bare) == 0;
 	/* The owner's own nodes are not all read: nothing it asks can be
 	 * answered from the rest (others cannot see what is missing). */
-	if (v->state != S_READY || (owner && v->priv_locked)) {
+	if (v->state != S_READY ||
+	    (owner && (v->priv_locked || v->subs_locked))) {
 		pep_error(req, "wait", "internal-server-error", NULL, NULL);
-		return;
+		return 0;
 	}
 	if (xml_is(ps, NS_OWNER, "pubsub")) {
 		if (!owner) {
 			pep_error(req, "auth", "forbidden", NULL, NULL);
-			return;
+			return 0;
 		}
 		if ((el = xml_child(ps, NS_OWNER, NULL)) == NULL) {
 			pep_error(req, "modify", "bad-request", NULL, NULL);
-			return;
+			return 0;
 		}
 		do_owner(req, v, el);
-		return;
+		return 0;
 	}
 	/* The first child that is an action; publish-options and configure
 	 * go with publish and create. */
@@ -1579,7 +2031,7 @@ handle(struct iq_req *req, struct svc *v)
 			break;
 	if (el == NULL) {
 		pep_error(req, "modify", "bad-request", NULL, NULL);
-		return;
+		return 0;
 	}
 	if (req->set &&
 	    (strcmp(el->name, "publish") == 0 ||
@@ -1587,7 +2039,7 @@ handle(struct iq_req *req, struct svc *v)
 	        strcmp(el->name, "create") == 0) &&
 	    !owner) {
 		pep_error(req, "auth", "forbidden", NULL, NULL);
-		return;
+		return 0;
 	}
 	if (req->set && strcmp(el->name, "publish") == 0)
 		do_publish(req, v, ps, el);
@@ -1598,12 +2050,15 @@ handle(struct iq_req *req, struct svc *v)
 	else if (!req->set && strcmp(el->name, "items") == 0)
 		do_items(req, v, el, who);
 	else if (req->set && strcmp(el->name, "subscribe") == 0)
-		do_subscribe(req, v, el, who, 1);
+		return do_subscribe(req, v, el, who, 1);
 	else if (req->set && strcmp(el->name, "unsubscribe") == 0)
-		do_subscribe(req, v, el, who, 0);
+		return do_subscribe(req, v, el, who, 0);
+	else if (!req->set && strcmp(el->name, "subscriptions") == 0)
+		do_subscriptions(req, v, el, who);
 	else
 		pep_error(req, "cancel", "feature-not-implemented",
 		    "unsupported", NULL);
+	return 0;
 }
 
 /* Last items of v's nodes to session `target` (OP_LAST). */
@@ -1631,17 +2086,118 @@ last_items(struct svc *v, const char *target)
 	arena_free(a);
 }
 
-/* An OP_RELOAD: the sealed items, if they were not read; the operations
+/* 1 if a sealed part of v was not read, or changes wait unread. */
+static int
+reload_wanted(const struct svc *v)
+{
+	return v->priv_locked || v->subs_locked ||
+	    (v->inbox_due && v->ninbox == 0);
+}
+
+/* An OP_RELOAD: the sealed parts that were not read; the operations
  * behind wait for them (S_LOADING). */
 static void
 reload(struct svc *v)
 {
-	if (v->state != S_READY || !v->priv_locked)
+	if (v->state != S_READY || !reload_wanted(v))
 		return;
 	v->state = S_LOADING;
-	if (store_map_list(server.store, STORE_PRIVATE, v->host, v->user,
-	        private_loaded, v) == NULL)
-		v->state = S_READY;
+	v->step = STEP_PRIVATE;
+	sealed_next(v);
+}
+
+/* The outcome of a subscription that was answered "pending" (XEP-0060
+ * §6.1.4 and §8.8.4: a subscription state notification), with the last
+ * item if it is now subscribed, to the subscriber's sessions. */
+static void
+tell(struct svc *v, struct node *n, const char *node, const char *jid, int ok,
+    struct arena *a)
+{
+	struct xml_node *m, *ev, *x;
+	struct session *s, *one = NULL;
+	struct account *acct;
+	char *bare, *slash;
+
+	if ((bare = arena_strdup(a, jid)) == NULL)
+		return;
+	if ((slash = strchr(bare, '/')) != NULL) {
+		*slash = '\0';
+		if ((one = session_find_str(jid)) == NULL)
+			return;
+	}
+	if ((acct = session_account(bare)) == NULL)
+		return;
+	for (s = acct->sessions; s != NULL; s = s->next) {
+		if ((one != NULL && s != one) || !s->available)
+			continue;
+		if ((m = event_msg(a, v, &ev)) == NULL ||
+		    (x = xml_add(a, ev, NS_EVENT, "subscription")) == NULL ||
+		    xml_set_attr(a, x, "node", node) == -1 ||
+		    xml_set_attr(a, x, "jid", jid) == -1 ||
+		    xml_set_attr(
+		        a, x, "subscription", ok ? "subscribed" : "none") == -1)
+			return;
+		deliver(s, m, a);
+		if (ok && n->cfg.send_last != SL_NEVER)
+			send_last(v, n, s, a);
+	}
+}
+
+/*
+ * An OP_APPLY: the changes read from the inbox, in order, with the
+ * owner's roster loaded (the access model is checked now), then deleted
+ * from it (after the lists are written: a failure in between applies
+ * them twice, which changes nothing). If the owner went away meanwhile
+ * they are left for its next login.
+ */
+static void
+apply(struct svc *v)
+{
+	struct pending *p;
+	struct arena *a;
+	struct node *n;
+	char *bare, *slash;
+	size_t i, j;
+	int ok;
+
+	if (v->state != S_READY || v->subs_locked || owner_away(v) ||
+	    (a = arena_new(4096)) == NULL) {
+		pending_free(v);
+		return;
+	}
+	for (i = 0; i < v->ninbox; i++) {
+		p = &v->inbox[i];
+		if (p->sub == -1)
+			continue;
+		n = hash_get(v->nodes, p->node);
+		if (!p->sub) {
+			if (n != NULL && sub_find(n, p->jid, &j)) {
+				free(n->subs[j]);
+				n->subs[j] = n->subs[--n->nsubs];
+				subs_store(v, n);
+			}
+			continue;
+		}
+		if ((bare = arena_strdup(a, p->jid)) == NULL)
+			break;
+		if ((slash = strchr(bare, '/')) != NULL)
+			*slash = '\0';
+		ok = n != NULL && allowed(v, n, bare);
+		if (ok && !sub_find(n, p->jid, &j)) {
+			if (sub_add(n, p->jid) == 0)
+				subs_store(v, n);
+			else
+				ok = 0;
+		}
+		tell(v, n, p->node, p->jid, ok, a);
+	}
+	for (i = 0; i < v->ninbox; i++)
+		store_archive_delete(server.store, STORE_INBOX, v->host,
+		    v->user, v->inbox[i].id, NULL, NULL);
+	arena_free(a);
+	pending_free(v);
+	/* More than one read takes: the next reload reads on. */
+	v->inbox_due = v->inbox_more;
 }
 
 /* An OP_CALL: the job with a context while the service is usable. */
@@ -1650,7 +2206,7 @@ call(struct svc *v, struct op *op)
 {
 	struct pep_ctx c = {v, NULL};
 
-	if (v->state == S_READY && !v->priv_locked &&
+	if (v->state == S_READY && !v->priv_locked && !v->subs_locked &&
 	    (c.a = arena_new(4096)) != NULL) {
 		op->fn(&c, op->arg);
 		arena_free(c.a);
@@ -1663,7 +2219,8 @@ static void
 op_free(struct op *op)
 {
 	if (op->kind == OP_IQ) {
-		iq_req_free(op->req); /* op is in its arena */
+		if (!op->kept)
+			iq_req_free(op->req); /* op is in its arena */
 		return;
 	}
 	free(op->target);
@@ -1678,11 +2235,13 @@ op_run(void *arg)
 	struct svc *v = op->svc;
 
 	if (op->kind == OP_IQ)
-		handle(op->req, v);
+		op->kept = handle(op->req, v);
 	else if (op->kind == OP_CALL)
 		call(v, op);
 	else if (op->kind == OP_RELOAD)
 		reload(v);
+	else if (op->kind == OP_APPLY)
+		apply(v);
 	else
 		last_items(v, op->target);
 	/* Unlinked before it is freed: an OP_IQ lives in its request. */
@@ -1710,6 +2269,8 @@ svc_run(struct svc *v)
 			    NULL, NULL);
 		else if (op->kind == OP_CALL)
 			op->fn(NULL, op->arg);
+		else if (op->kind == OP_APPLY)
+			pending_free(v); /* read again at the next reload */
 		v->head = op->next;
 		if (v->head == NULL)
 			v->tail = NULL;
@@ -1750,6 +2311,33 @@ queue_reload(struct svc *v)
 		free(op);
 }
 
+/* Queues an OP_APPLY first: before everything waiting (after the one
+ * running, if any), as it belongs to the read that just finished. */
+static void
+queue_apply(struct svc *v)
+{
+	struct op *op;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL) {
+		pending_free(v);
+		return;
+	}
+	op->kind = OP_APPLY;
+	op->svc = v;
+	if (v->running && v->head != NULL) {
+		op->next = v->head->next;
+		v->head->next = op;
+		if (v->tail == v->head)
+			v->tail = op;
+	} else {
+		op->next = v->head;
+		v->head = op;
+		if (v->tail == NULL)
+			v->tail = op;
+	}
+	v->nops++;
+}
+
 static enum iq_status
 pep_iq(struct iq_req *req)
 {
@@ -1765,9 +2353,9 @@ pep_iq(struct iq_req *req)
 	}
 	op->kind = OP_IQ;
 	op->req = req;
-	/* The owner's sealed items were not read (a reload at its bind that
+	/* The owner's sealed parts were not read (a reload at its bind that
 	 * failed): another try before its request. */
-	if (v->priv_locked && strcmp(req->from->acct->bare, v->bare) == 0)
+	if (reload_wanted(v) && strcmp(req->from->acct->bare, v->bare) == 0)
 		queue_reload(v);
 	if (enqueue(v, op) == -1) {
 		iq_error(req, "wait", "resource-constraint", NULL);
@@ -1831,7 +2419,7 @@ pep_bound(struct session *s)
 {
 	struct svc *v = hash_get(svcs, s->acct->bare);
 
-	if (v != NULL && (v->state == S_LOADING || v->priv_locked))
+	if (v != NULL && (v->state == S_LOADING || reload_wanted(v)))
 		queue_reload(v);
 }
 
@@ -2024,6 +2612,7 @@ pep_module_init(void)
 	    NS_PUBSUB "#purge-nodes",
 	    NS_PUBSUB "#config-node",
 	    NS_PUBSUB "#subscribe",
+	    NS_PUBSUB "#retrieve-subscriptions",
 	    NS_PUBSUB "#last-published",
 	    NS_PUBSUB "#filtered-notifications",
 	    NS_PUBSUB "#item-ids",
@@ -2036,6 +2625,8 @@ pep_module_init(void)
 	store_register(&nodes_store);
 	store_register(&items_store);
 	store_register(&private_store);
+	store_register(&subs_store_def);
+	store_register(&inbox_store_def);
 	iq_register(NS_PUBSUB, "pubsub", IQ_ACCOUNT, pep_iq);
 	iq_register(NS_OWNER, "pubsub", IQ_ACCOUNT, pep_iq);
 	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++)
