@@ -404,14 +404,15 @@ rows_free(struct row *rows, size_t n)
 	free(rows);
 }
 
-/* Columns id, kid, store, key-or-peer, value of every row sql selects
- * for the owner. */
+/* The ids (rowid or seq) sql selects for the owner, in a malloc'd
+ * array: the rows themselves are read a batch at a time, so sealing a
+ * large archive never holds it all in memory. */
 static int
-rows_read(struct db *d, const char *sql, const char *host, const char *user,
-    struct row **out, size_t *nout)
+ids_read(struct db *d, const char *sql, const char *host, const char *user,
+    int64_t **out, size_t *nout)
 {
 	sqlite3_stmt *s = prep(d, sql);
-	struct row *v = NULL, *nv;
+	int64_t *v = NULL, *nv;
 	size_t n = 0, cap = 0;
 	int rc;
 
@@ -421,39 +422,78 @@ rows_read(struct db *d, const char *sql, const char *host, const char *user,
 		return -1;
 	owner_bind(s, host, user);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct row *w;
-		const void *b = sqlite3_column_blob(s, 4);
-		size_t blen = (size_t)sqlite3_column_bytes(s, 4);
-
 		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
+			cap = cap ? cap * 2 : 256;
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
 				break;
 			v = nv;
 		}
-		w = &v[n];
-		memset(w, 0, sizeof(*w));
-		w->id = sqlite3_column_int64(s, 0);
-		w->kid = sqlite3_column_int64(s, 1);
-		w->store = strdup((const char *)sqlite3_column_text(s, 2));
-		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
-			w->a = strdup((const char *)sqlite3_column_text(s, 3));
-		w->v = malloc(blen + 1);
-		w->vlen = blen;
-		n++;
-		if (w->store == NULL || w->v == NULL ||
-		    (sqlite3_column_type(s, 3) != SQLITE_NULL && w->a == NULL))
-			break;
-		if (blen > 0)
-			memcpy(w->v, b, blen);
+		v[n++] = sqlite3_column_int64(s, 0);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
-		rows_free(v, n);
+		free(v);
 		return -1;
 	}
 	*out = v;
 	*nout = n;
+	return 0;
+}
+
+/* Columns id, kid, store, key-or-peer, value of the rows sql (bound to
+ * one id as ?1) selects for ids[0..n). */
+static int
+rows_read(struct db *d, const char *sql, const int64_t *ids, size_t n,
+    struct row **out, size_t *nout)
+{
+	sqlite3_stmt *s = prep(d, sql);
+	struct row *v;
+	size_t i, got = 0;
+	int rc = SQLITE_DONE;
+
+	*out = NULL;
+	*nout = 0;
+	if (s == NULL)
+		return -1;
+	if ((v = calloc(n > 0 ? n : 1, sizeof(*v))) == NULL) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	for (i = 0; i < n && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_int64(s, 1, ids[i]);
+		if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			struct row *w = &v[got++];
+			const void *b = sqlite3_column_blob(s, 4);
+			size_t blen = (size_t)sqlite3_column_bytes(s, 4);
+			int has_a = sqlite3_column_type(s, 3) != SQLITE_NULL;
+
+			w->id = sqlite3_column_int64(s, 0);
+			w->kid = sqlite3_column_int64(s, 1);
+			w->store =
+			    strdup((const char *)sqlite3_column_text(s, 2));
+			if (has_a)
+				w->a = strdup(
+				    (const char *)sqlite3_column_text(s, 3));
+			w->v = malloc(blen + 1);
+			w->vlen = blen;
+			if (w->store == NULL || w->v == NULL ||
+			    (has_a && w->a == NULL)) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			if (blen > 0)
+				memcpy(w->v, b, blen);
+			rc = SQLITE_DONE;
+		}
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		rows_free(v, got);
+		return -1;
+	}
+	*out = v;
+	*nout = got;
 	return 0;
 }
 
@@ -471,119 +511,141 @@ kid_key(int64_t kid, const struct keys *k, const int64_t *kids,
 	return NULL;
 }
 
+/* The keys a re-seal may meet, besides the main one. */
+struct others {
+	const int64_t *kids;
+	uint8_t (*keys)[SEAL_KEY];
+	size_t n;
+};
+
 /*
- * Re-seals the owner's rows selected by the two queries under the main
- * key (map: key hashed; archive: peer hashed): rows in clear (migration)
- * and rows under write-only keys (others). unseal: writes them in clear
- * instead (sealing turned off).
+ * One row of table t (0: map, 1: archive) re-sealed under the main key
+ * (its key or peer hashed) or, unseal, written in clear, through the
+ * prepared update u (?1 id, ?2 key or peer, ?3 value, ?4 kid). A row that
+ * does not open is left as it is (logged). 0 or -1.
+ */
+static int
+reseal_row(struct db *d, sqlite3_stmt *u, int t, struct row *w,
+    const char *host, const char *user, const struct keys *k,
+    const struct others *o, int unseal)
+{
+	const struct store_def *def = store_lookup(w->store);
+	const char *a = w->a, *b = (const char *)w->v;
+	size_t alen = a != NULL ? strlen(a) : 0, blen = w->vlen, olen = 0;
+	char *aclear = NULL, idx[SEAL_INDEX_HEX + 1];
+	uint8_t *out = NULL;
+	int rc = 0;
+
+	if (w->kid != 0) {
+		const uint8_t *key = kid_key(w->kid, k, o->kids, o->keys, o->n);
+
+		if (key == NULL ||
+		    seal_open(key, w->store, host, user, w->v, w->vlen, &a,
+		        &alen, &b, &blen) == -1) {
+			log_err("event=seal_row_unreadable");
+			return 0;
+		}
+	} else if (def == NULL || !def->sealed || unseal) {
+		return 0; /* clear and meant to stay clear */
+	}
+	if (alen > 0 && (aclear = strndup(a, alen)) == NULL)
+		return -1;
+	if (!unseal) {
+		if ((out = malloc(alen + blen + SEAL_OVERHEAD)) == NULL ||
+		    seal_record(k->main, w->store, host, user, aclear, alen, b,
+		        blen, out, &olen) == -1) {
+			free(out);
+			free(aclear);
+			return -1;
+		}
+		if (aclear != NULL)
+			seal_index(
+			    k->ik, t == 0 ? w->store : "peer", aclear, idx);
+	}
+	sqlite3_bind_int64(u, 1, w->id);
+	if (aclear == NULL)
+		sqlite3_bind_null(u, 2);
+	else
+		sqlite3_bind_text(
+		    u, 2, unseal ? aclear : idx, -1, SQLITE_STATIC);
+	if (unseal) {
+		sqlite3_bind_blob64(
+		    u, 3, blen ? (const void *)b : "", blen, SQLITE_STATIC);
+		sqlite3_bind_null(u, 4);
+	} else {
+		sqlite3_bind_blob64(u, 3, out, olen, SQLITE_STATIC);
+		sqlite3_bind_int64(u, 4, MAIN_KID);
+	}
+	if (sqlite3_step(u) != SQLITE_DONE) {
+		log_err("event=seal_db_error op=reseal msg=\"%s\"",
+		    sqlite3_errmsg(db_sqlite(d)));
+		rc = -1;
+	}
+	sqlite3_reset(u);
+	sqlite3_clear_bindings(u);
+	if (out != NULL)
+		util_wipe(out, olen);
+	free(out);
+	free(aclear);
+	return rc;
+}
+
+/*
+ * Re-seals the owner's rows of map and archive that match `where` under
+ * the main key: rows in clear (migration) and rows under write-only keys
+ * (o). unseal: writes them in clear instead (sealing turned off). The
+ * ids are read first, the rows a batch at a time.
  */
 static int
 reseal(struct db *d, const char *host, const char *user, const struct keys *k,
-    const int64_t *kids, uint8_t (*others)[SEAL_KEY], size_t nothers,
-    const char *where, int unseal)
+    const struct others *o, const char *where, int unseal)
 {
-	char sql[512];
-	struct row *rows = NULL;
-	size_t n = 0, i, t;
+	enum { BATCH = 512 };
+	static const char *const ids_sql[2] = {
+	    "SELECT rowid FROM map WHERE host = ?1 AND user = ?2 AND %s",
+	    "SELECT seq FROM archive WHERE host = ?1 AND user = ?2 AND %s",
+	};
+	static const char *const row_sql[2] = {
+	    "SELECT rowid, coalesce(kid, 0), store, key, value FROM map"
+	    " WHERE rowid = ?1",
+	    "SELECT seq, coalesce(kid, 0), store, peer, value FROM archive"
+	    " WHERE seq = ?1",
+	};
+	static const char *const upd_sql[2] = {
+	    "UPDATE map SET key = ?2, value = ?3, kid = ?4 WHERE rowid = ?1",
+	    "UPDATE archive SET peer = ?2, value = ?3, kid = ?4"
+	    " WHERE seq = ?1",
+	};
+	char sql[4200];
+	struct row *rows;
+	int64_t *ids;
+	size_t n, nids, i, at, t;
+	sqlite3_stmt *u;
 	int rc = 0;
 
 	for (t = 0; t < 2 && rc == 0; t++) {
-		snprintf(sql, sizeof(sql),
-		    t == 0 ? "SELECT rowid, coalesce(kid, 0), store, key, value"
-		             " FROM map WHERE host = ?1 AND user = ?2 AND %s"
-		           : "SELECT seq, coalesce(kid, 0), store, peer, value"
-		             " FROM archive WHERE host = ?1 AND user = ?2"
-		             " AND %s",
-		    where);
-		if (rows_read(d, sql, host, user, &rows, &n) == -1)
+		snprintf(sql, sizeof(sql), ids_sql[t], where);
+		if (ids_read(d, sql, host, user, &ids, &nids) == -1)
 			return -1;
-		for (i = 0; i < n && rc == 0; i++) {
-			struct row *w = &rows[i];
-			const struct store_def *def = store_lookup(w->store);
-			const char *a = w->a, *b = (const char *)w->v;
-			size_t alen = a != NULL ? strlen(a) : 0, blen = w->vlen;
-			char *aclear = NULL, idx[SEAL_INDEX_HEX + 1];
-			uint8_t *out = NULL;
-			size_t olen = 0;
-			sqlite3_stmt *s;
-
-			if (w->kid != 0) {
-				const uint8_t *key =
-				    kid_key(w->kid, k, kids, others, nothers);
-
-				if (key == NULL ||
-				    seal_open(key, w->store, host, user, w->v,
-				        w->vlen, &a, &alen, &b, &blen) == -1) {
-					log_err("event=seal_row_unreadable");
-					continue;
-				}
-			} else if (def == NULL || !def->sealed || unseal) {
-				continue; /* clear and meant to stay clear */
-			}
-			if (alen > 0 && (aclear = strndup(a, alen)) == NULL) {
+		if (nids == 0 || (u = prep(d, upd_sql[t])) == NULL) {
+			rc = nids == 0 ? 0 : -1;
+			free(ids);
+			continue;
+		}
+		for (at = 0; at < nids && rc == 0; at += BATCH) {
+			if (rows_read(d, row_sql[t], ids + at,
+			        nids - at < BATCH ? nids - at : BATCH, &rows,
+			        &n) == -1) {
 				rc = -1;
 				break;
 			}
-			if (!unseal) {
-				if ((out = malloc(alen + blen +
-				         SEAL_OVERHEAD)) == NULL ||
-				    seal_record(k->main, w->store, host, user,
-				        aclear, alen, b, blen, out,
-				        &olen) == -1) {
-					free(out);
-					free(aclear);
-					rc = -1;
-					break;
-				}
-				if (aclear != NULL)
-					seal_index(k->ik,
-					    t == 0 ? w->store : "peer", aclear,
-					    idx);
-			}
-			s = prep(d,
-			    t == 0 ? "UPDATE map SET key = ?2,"
-			             " value = ?3, kid = ?4"
-			             " WHERE rowid = ?1"
-			           : "UPDATE archive SET peer = ?2,"
-			             " value = ?3, kid = ?4"
-			             " WHERE seq = ?1");
-			if (s == NULL) {
-				rc = -1;
-			} else {
-				sqlite3_bind_int64(s, 1, w->id);
-				if (aclear == NULL)
-					sqlite3_bind_null(s, 2);
-				else
-					sqlite3_bind_text(s, 2,
-					    unseal ? aclear : idx, -1,
-					    SQLITE_STATIC);
-				if (unseal)
-					sqlite3_bind_blob64(s, 3,
-					    blen ? (const void *)b : "", blen,
-					    SQLITE_STATIC);
-				else
-					sqlite3_bind_blob64(
-					    s, 3, out, olen, SQLITE_STATIC);
-				if (unseal)
-					sqlite3_bind_null(s, 4);
-				else
-					sqlite3_bind_int64(s, 4, MAIN_KID);
-				if (sqlite3_step(s) != SQLITE_DONE) {
-					log_err("event=seal_db_error op=reseal"
-					        " msg=\"%s\"",
-					    sqlite3_errmsg(db_sqlite(d)));
-					rc = -1;
-				}
-				sqlite3_finalize(s);
-			}
-			if (out != NULL)
-				util_wipe(out, olen);
-			free(out);
-			free(aclear);
+			for (i = 0; i < n && rc == 0; i++)
+				rc = reseal_row(d, u, (int)t, &rows[i], host,
+				    user, k, o, unseal);
+			rows_free(rows, n);
 		}
-		rows_free(rows, n);
-		rows = NULL;
-		n = 0;
+		sqlite3_finalize(u);
+		free(ids);
 	}
 	return rc;
 }
@@ -627,6 +689,7 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 	int64_t kids[OTHERS_MAX];
 	char where[4096];
 	size_t nothers = 0, i;
+	struct others o, none = {0};
 	sqlite3_stmt *s;
 	int have_main = 0, migrated = 0, rc;
 	enum store_status st = STORE_LOCKED;
@@ -691,8 +754,10 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 		sqlite3_finalize(s);
 	}
 	st = STORE_OK;
-	if (nothers > 0 &&
-	    reseal(d, host, user, k, kids, others, nothers, "kid > 1", 0) == -1)
+	o.kids = kids;
+	o.keys = others;
+	o.n = nothers;
+	if (nothers > 0 && reseal(d, host, user, k, &o, "kid > 1", 0) == -1)
 		st = STORE_ERR;
 	/* Only the keys that opened go: rows under any other stay. */
 	for (i = 0; st == STORE_OK && i < nothers; i++) {
@@ -705,7 +770,7 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 	}
 	if (st == STORE_OK && ON(r) && !migrated &&
 	    (sealed_stores(where, sizeof(where), "kid IS NULL") == -1 ||
-	        reseal(d, host, user, k, kids, others, 0, where, 0) == -1 ||
+	        reseal(d, host, user, k, &none, where, 0) == -1 ||
 	        exec_owner(d,
 	            "UPDATE seal_accounts SET migrated = 1"
 	            " WHERE host = ?1 AND user = ?2",
@@ -715,8 +780,8 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 	 * the keys go (the account is as one that never had any; turning
 	 * sealing on again makes new ones at its next login). */
 	if (st == STORE_OK && !ON(r)) {
-		if (reseal(d, host, user, k, kids, others, 0, "kid IS NOT NULL",
-		        1) == -1 ||
+		if (reseal(d, host, user, k, &none, "kid IS NOT NULL", 1) ==
+		        -1 ||
 		    keys_drop(d, host, user, NULL) == -1)
 			st = STORE_ERR;
 		else
