@@ -222,7 +222,8 @@ struct svc {
 	int inbox_due; /* "pep_subs_inbox" may hold changes not applied */
 	int inbox_more; /* the last read of it did not take all */
 	int loaded; /* was READY once: a failed read leaves it locked */
-	int step; /* the sealed read under way (sealed_next()) */
+	size_t reads; /* store reads out (S_LOADING while > 0) */
+	int failed; /* one of them failed */
 	struct pending *inbox; /* owned: read, waiting for OP_APPLY */
 	size_t ninbox;
 };
@@ -683,44 +684,25 @@ items_settle(struct svc *v)
 }
 
 /*
- * The sealed parts of a service, read after the clear ones and again
- * (OP_RELOAD) when the owner can read what was locked: its private items,
- * its subscribers, then the inbox of subscription changes. Each step is
- * tried in turn; a part the store answers STORE_LOCKED for stays marked
- * locked. A failure on the first load fails the service; on a reload it
- * leaves the part as it was.
+ * Reading a service: the clear parts (nodes, then items) on the first
+ * load, then the sealed parts not read yet (its private items, its
+ * subscribers, the inbox of subscription changes), all submitted at once
+ * so they are answered together, before a lock that comes later (the
+ * store runs requests, and delivers their answers, in order). A sealed
+ * part the store answers STORE_LOCKED for stays marked locked. A failure
+ * on the first load fails the service; on a reload (OP_RELOAD) it leaves
+ * the part as it was. The service is S_LOADING while reads are out.
  */
-enum { STEP_PRIVATE = 0, STEP_SUBS, STEP_INBOX, STEP_DONE };
 
-static void sealed_next(struct svc *v);
-
-/* 1 if the step's answer may be used; else the step is over (a failed
- * first load is failed and 0 returned with v->state S_FAILED). */
+/* 1 if r may be used; else a failure is noted (not for STORE_LOCKED). */
 static int
-sealed_ok(struct svc *v, const struct store_res *r)
+read_ok(struct svc *v, const struct store_res *r)
 {
 	if (r->status == STORE_OK || r->status == STORE_NOTFOUND)
 		return 1;
-	if (r->status != STORE_LOCKED && !v->loaded) {
-		v->state = S_FAILED;
-		svc_run(v);
-	}
+	if (r->status != STORE_LOCKED)
+		v->failed = 1;
 	return 0;
-}
-
-static void
-private_loaded(void *arg, const struct store_res *r)
-{
-	struct svc *v = arg;
-
-	if (sealed_ok(v, r)) {
-		v->priv_locked = 0;
-		items_merge(v, r, W_PRIVATE);
-	} else if (v->state == S_FAILED) {
-		return;
-	}
-	v->step = STEP_SUBS;
-	sealed_next(v);
 }
 
 /* 1 if sub is in n's list (index in *at), else 0 (*at = nsubs). */
@@ -750,6 +732,129 @@ sub_add(struct node *n, const char *jid)
 	return 0;
 }
 
+/* Decodes one inbox value, "s\nnode\njid" or "u\nnode\njid". */
+static int
+pending_decode(struct pending *p, const char *val)
+{
+	const char *nl1;
+
+	if ((val[0] != 's' && val[0] != 'u') || val[1] != '\n' ||
+	    (nl1 = strchr(val + 2, '\n')) == NULL || nl1 == val + 2 ||
+	    strchr(nl1 + 1, '\n') != NULL || nl1[1] == '\0')
+		return -1;
+	p->sub = val[0] == 's';
+	if ((p->node = strndup(val + 2, (size_t)(nl1 - val - 2))) == NULL ||
+	    (p->jid = strdup(nl1 + 1)) == NULL) {
+		free(p->node);
+		return -1;
+	}
+	return 0;
+}
+
+/* Moves subscribers still listed in clear records to "pep_subs". */
+static void
+subs_settle(struct svc *v)
+{
+	struct node *n;
+	size_t cur = 0;
+
+	while ((n = hash_next(v->nodes, &cur, NULL)) != NULL) {
+		if (!n->legacy)
+			continue;
+		subs_store(v, n);
+		n->legacy = 0;
+		node_store(v, n);
+	}
+}
+
+static void
+reads_over(struct svc *v)
+{
+	struct node *n;
+	size_t cur = 0;
+
+	if (v->failed && !v->loaded) {
+		v->state = S_FAILED;
+		pending_free(v);
+		svc_run(v);
+		return;
+	}
+	v->failed = 0;
+	while ((n = hash_next(v->nodes, &cur, NULL)) != NULL)
+		qsort(n->items, n->nitems, sizeof(struct item), item_cmp);
+	if (!v->priv_locked)
+		items_settle(v);
+	if (!v->subs_locked)
+		subs_settle(v);
+	else
+		pending_free(v); /* changes go to a list that was read */
+	v->state = S_READY;
+	v->loaded = 1;
+	if (v->ninbox > 0)
+		queue_apply(v);
+	svc_run(v);
+}
+
+static void
+read_done(struct svc *v)
+{
+	if (--v->reads == 0)
+		reads_over(v);
+}
+
+static void
+nodes_loaded(void *arg, const struct store_res *r)
+{
+	struct svc *v = arg;
+	struct node *n;
+	size_t i;
+
+	if (r->status != STORE_OK && r->status != STORE_NOTFOUND) {
+		v->failed = 1;
+		read_done(v);
+		return;
+	}
+	for (i = 0; i < r->nitems; i++) {
+		if ((n = node_new(r->items[i].key)) == NULL)
+			continue;
+		node_load(n, r->items[i].value);
+		if (hash_put(v->nodes, n->name, n) == -1) {
+			node_free(n);
+			continue;
+		}
+		/* Made before it was declared owner-only. */
+		if (!cfg_fits(n->name, &n->cfg)) {
+			n->cfg.access = A_WHITELIST;
+			node_store(v, n);
+		}
+	}
+	read_done(v);
+}
+
+static void
+items_loaded(void *arg, const struct store_res *r)
+{
+	struct svc *v = arg;
+
+	if (r->status != STORE_OK && r->status != STORE_NOTFOUND)
+		v->failed = 1;
+	else if (!v->failed)
+		items_merge(v, r, W_CLEAR);
+	read_done(v);
+}
+
+static void
+private_loaded(void *arg, const struct store_res *r)
+{
+	struct svc *v = arg;
+
+	if (read_ok(v, r) && !v->failed) {
+		v->priv_locked = 0;
+		items_merge(v, r, W_PRIVATE);
+	}
+	read_done(v);
+}
+
 /* The sealed subscriber lists, joined to what clear records still list. */
 static void
 subs_loaded(void *arg, const struct store_res *r)
@@ -760,11 +865,8 @@ subs_loaded(void *arg, const struct store_res *r)
 	char *jid;
 	size_t i;
 
-	if (!sealed_ok(v, r)) {
-		if (v->state == S_FAILED)
-			return;
-		v->step = STEP_INBOX;
-		sealed_next(v);
+	if (!read_ok(v, r) || v->failed) {
+		read_done(v);
 		return;
 	}
 	v->subs_locked = 0;
@@ -785,27 +887,7 @@ subs_loaded(void *arg, const struct store_res *r)
 			free(jid);
 		}
 	}
-	v->step = STEP_INBOX;
-	sealed_next(v);
-}
-
-/* Decodes one inbox value, "s\nnode\njid" or "u\nnode\njid". */
-static int
-pending_decode(struct pending *p, const char *val)
-{
-	const char *nl1;
-
-	if ((val[0] != 's' && val[0] != 'u') || val[1] != '\n' ||
-	    (nl1 = strchr(val + 2, '\n')) == NULL || nl1 == val + 2 ||
-	    strchr(nl1 + 1, '\n') != NULL || nl1[1] == '\0')
-		return -1;
-	p->sub = val[0] == 's';
-	if ((p->node = strndup(val + 2, (size_t)(nl1 - val - 2))) == NULL ||
-	    (p->jid = strdup(nl1 + 1)) == NULL) {
-		free(p->node);
-		return -1;
-	}
-	return 0;
+	read_done(v);
 }
 
 static void
@@ -815,18 +897,11 @@ inbox_loaded(void *arg, const struct store_res *r)
 	struct pending *p;
 	size_t i;
 
-	if (!sealed_ok(v, r)) {
-		if (v->state == S_FAILED)
-			return;
-		v->step = STEP_DONE;
-		sealed_next(v);
-		return;
-	}
-	pending_free(v);
-	if (r->nitems > 0 &&
+	if (!read_ok(v, r) || v->failed || r->nitems == 0 ||
 	    (v->inbox = calloc(r->nitems, sizeof(*v->inbox))) == NULL) {
-		v->step = STEP_DONE;
-		sealed_next(v);
+		if (r->status == STORE_OK || r->status == STORE_NOTFOUND)
+			v->inbox_due = v->inbox == NULL && r->nitems > 0;
+		read_done(v);
 		return;
 	}
 	for (i = 0; i < r->nitems; i++) {
@@ -841,139 +916,61 @@ inbox_loaded(void *arg, const struct store_res *r)
 		}
 		v->ninbox++;
 	}
-	v->inbox_more = r->status == STORE_OK && !r->complete;
-	if (v->ninbox == 0)
-		v->inbox_due = v->inbox_more;
-	v->step = STEP_DONE;
-	sealed_next(v);
+	v->inbox_more = !r->complete;
+	read_done(v);
 }
 
-/* Moves subscribers still listed in clear records to "pep_subs". */
+/* Submits one read (counted), or notes that it could not be. */
 static void
-subs_settle(struct svc *v)
+read_submit(struct svc *v, struct store_req *sr)
 {
-	struct node *n;
-	size_t cur = 0;
-
-	while ((n = hash_next(v->nodes, &cur, NULL)) != NULL) {
-		if (!n->legacy)
-			continue;
-		subs_store(v, n);
-		n->legacy = 0;
-		node_store(v, n);
-	}
+	if (sr != NULL)
+		v->reads++;
+	else
+		v->failed = 1;
 }
 
-static void
-sealed_done(struct svc *v)
-{
-	struct node *n;
-	size_t cur = 0;
-
-	while ((n = hash_next(v->nodes, &cur, NULL)) != NULL)
-		qsort(n->items, n->nitems, sizeof(struct item), item_cmp);
-	if (!v->priv_locked)
-		items_settle(v);
-	if (!v->subs_locked)
-		subs_settle(v);
-	v->state = S_READY;
-	v->loaded = 1;
-	if (v->ninbox > 0)
-		queue_apply(v);
-	svc_run(v);
-}
-
-/* Runs the next step of the sealed read from v->step on. */
-static void
-sealed_next(struct svc *v)
+/*
+ * Submits the reads v needs (first: the clear parts too) and marks it
+ * S_LOADING while they are out. 0, or -1 if none could be submitted (v
+ * is then as before, or S_FAILED on a first load; nothing was run).
+ */
+static int
+svc_read(struct svc *v, int first)
 {
 	struct store_archive_query q;
 
-	for (;; v->step++) {
-		switch (v->step) {
-		case STEP_PRIVATE:
-			if (!v->priv_locked)
-				continue;
-			if (store_map_list(server.store, STORE_PRIVATE, v->host,
-			        v->user, private_loaded, v) != NULL)
-				return;
-			break;
-		case STEP_SUBS:
-			if (!v->subs_locked)
-				continue;
-			if (store_map_list(server.store, STORE_SUBS, v->host,
-			        v->user, subs_loaded, v) != NULL)
-				return;
-			break;
-		case STEP_INBOX:
-			/* Changes apply to a list that was read, once. */
-			if (v->subs_locked || !v->inbox_due || v->ninbox > 0)
-				continue;
-			memset(&q, 0, sizeof(q));
-			q.max = 1000;
-			if (store_archive_query(server.store, STORE_INBOX,
-			        v->host, v->user, &q, inbox_loaded, v) != NULL)
-				return;
-			break;
-		default:
-			sealed_done(v);
-			return;
-		}
-		/* Nothing could be queued. */
-		if (!v->loaded) {
+	v->failed = 0;
+	if (first) {
+		read_submit(v,
+		    store_map_list(server.store, STORE_NODES, v->host, v->user,
+		        nodes_loaded, v));
+		read_submit(v,
+		    store_map_list(server.store, STORE_ITEMS, v->host, v->user,
+		        items_loaded, v));
+	}
+	if (v->priv_locked)
+		read_submit(v,
+		    store_map_list(server.store, STORE_PRIVATE, v->host,
+		        v->user, private_loaded, v));
+	if (v->subs_locked)
+		read_submit(v,
+		    store_map_list(server.store, STORE_SUBS, v->host, v->user,
+		        subs_loaded, v));
+	if (v->inbox_due && v->ninbox == 0) {
+		memset(&q, 0, sizeof(q));
+		q.max = 1000;
+		read_submit(v,
+		    store_archive_query(server.store, STORE_INBOX, v->host,
+		        v->user, &q, inbox_loaded, v));
+	}
+	if (v->reads == 0) {
+		if (first)
 			v->state = S_FAILED;
-			svc_run(v);
-			return;
-		}
+		return -1;
 	}
-}
-
-static void
-items_loaded(void *arg, const struct store_res *r)
-{
-	struct svc *v = arg;
-
-	if (r->status != STORE_OK && r->status != STORE_NOTFOUND) {
-		v->state = S_FAILED;
-		svc_run(v);
-		return;
-	}
-	items_merge(v, r, W_CLEAR);
-	v->step = STEP_PRIVATE;
-	sealed_next(v);
-}
-
-static void
-nodes_loaded(void *arg, const struct store_res *r)
-{
-	struct svc *v = arg;
-	struct node *n;
-	size_t i;
-
-	if (r->status != STORE_OK && r->status != STORE_NOTFOUND) {
-		v->state = S_FAILED;
-		svc_run(v);
-		return;
-	}
-	for (i = 0; i < r->nitems; i++) {
-		if ((n = node_new(r->items[i].key)) == NULL)
-			continue;
-		node_load(n, r->items[i].value);
-		if (hash_put(v->nodes, n->name, n) == -1) {
-			node_free(n);
-			continue;
-		}
-		/* Made before it was declared owner-only. */
-		if (!cfg_fits(n->name, &n->cfg)) {
-			n->cfg.access = A_WHITELIST;
-			node_store(v, n);
-		}
-	}
-	if (store_map_list(server.store, STORE_ITEMS, v->host, v->user,
-	        items_loaded, v) == NULL) {
-		v->state = S_FAILED;
-		svc_run(v);
-	}
+	v->state = S_LOADING;
+	return 0;
 }
 
 /* The service of bare (host, user), loading it if needed; NULL on OOM. */
@@ -999,15 +996,13 @@ svc_get(const char *host, const char *user)
 	}
 	v->bare = bare;
 	v->seq = 1;
-	/* Nothing sealed is read yet (see sealed_next()). */
+	/* Nothing sealed is read yet (see svc_read()). */
 	v->priv_locked = v->subs_locked = v->inbox_due = 1;
 	if (hash_put(svcs, v->bare, v) == -1) {
 		svc_free(v);
 		return NULL;
 	}
-	if (store_map_list(
-	        server.store, STORE_NODES, host, user, nodes_loaded, v) == NULL)
-		v->state = S_FAILED;
+	(void)svc_read(v, 1);
 	return v;
 }
 
@@ -2101,9 +2096,7 @@ reload(struct svc *v)
 {
 	if (v->state != S_READY || !reload_wanted(v))
 		return;
-	v->state = S_LOADING;
-	v->step = STEP_PRIVATE;
-	sealed_next(v);
+	(void)svc_read(v, 0);
 }
 
 /* The outcome of a subscription that was answered "pending" (XEP-0060
