@@ -1052,6 +1052,37 @@ open_value(const struct keys *k, const char *store, const char *host,
 	return STORE_OK;
 }
 
+/* Opens sealed items in place: the value, and the map key (map) or the
+ * archive peer (otherwise) kept inside it. */
+static enum store_status
+open_items(const struct keys *k, struct arena *a, const char *store,
+    const char *host, const char *user, struct store_item *items, size_t n,
+    int map)
+{
+	enum store_status st;
+	const char *x;
+	size_t i, xlen;
+
+	for (i = 0; i < n; i++) {
+		if (items[i].kid == 0)
+			continue;
+		st = open_value(k, store, host, user, items[i].kid,
+		    &items[i].value, &items[i].value_len, &x, &xlen);
+		if (st != STORE_OK)
+			return st;
+		if (map) {
+			if ((items[i].key = arena_strndup(a, x, xlen)) == NULL)
+				return STORE_ERR;
+		} else {
+			items[i].with = NULL;
+			if (xlen > 0 &&
+			    (items[i].with = arena_strndup(a, x, xlen)) == NULL)
+				return STORE_ERR;
+		}
+	}
+	return STORE_OK;
+}
+
 enum store_status
 sealdb_map_get(struct sealring *r, struct db *d, struct arena *a,
     const char *store, const char *host, const char *user, const char *key,
@@ -1139,7 +1170,6 @@ sealdb_map_list(struct sealring *r, struct db *d, struct arena *a,
 	const struct keys *k;
 	struct owner *o;
 	struct store_item *items;
-	size_t i;
 	enum store_status st = route(r, d, host, user, &o, &k);
 
 	if (st != STORE_OK)
@@ -1147,19 +1177,9 @@ sealdb_map_list(struct sealring *r, struct db *d, struct arena *a,
 	if ((st = db_map_list(d, a, store, host, user, res)) != STORE_OK)
 		return st;
 	items = (struct store_item *)res->items;
-	for (i = 0; i < res->nitems; i++) {
-		const char *ka;
-		size_t kalen;
-
-		if (items[i].kid == 0)
-			continue;
-		st = open_value(k, store, host, user, items[i].kid,
-		    &items[i].value, &items[i].value_len, &ka, &kalen);
-		if (st != STORE_OK)
-			return st;
-		if ((items[i].key = arena_strndup(a, ka, kalen)) == NULL)
-			return STORE_ERR;
-	}
+	if ((st = open_items(k, a, store, host, user, items, res->nitems, 1)) !=
+	    STORE_OK)
+		return st;
 	if (res->nitems > 1)
 		qsort(items, res->nitems, sizeof(*items), item_key_cmp);
 	return STORE_OK;
@@ -1278,8 +1298,6 @@ sealdb_archive_query(struct sealring *r, struct db *d, struct arena *a,
 	char idx[SEAL_INDEX_HEX + 1];
 	const struct keys *k;
 	struct owner *o;
-	struct store_item *items;
-	size_t i;
 	enum store_status st = route(r, d, host, user, &o, &k);
 
 	if (st != STORE_OK)
@@ -1291,23 +1309,8 @@ sealdb_archive_query(struct sealring *r, struct db *d, struct arena *a,
 	if ((st = db_archive_query(d, a, store, host, user, &hq, res)) !=
 	    STORE_OK)
 		return st;
-	items = (struct store_item *)res->items;
-	for (i = 0; i < res->nitems; i++) {
-		const char *pa;
-		size_t palen;
-
-		if (items[i].kid == 0)
-			continue;
-		st = open_value(k, store, host, user, items[i].kid,
-		    &items[i].value, &items[i].value_len, &pa, &palen);
-		if (st != STORE_OK)
-			return st;
-		items[i].with = NULL;
-		if (palen > 0 &&
-		    (items[i].with = arena_strndup(a, pa, palen)) == NULL)
-			return STORE_ERR;
-	}
-	return STORE_OK;
+	return open_items(k, a, store, host, user,
+	    (struct store_item *)res->items, res->nitems, 0);
 }
 
 /* --- for lethectl (db.h) --- */
