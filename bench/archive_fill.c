@@ -4,7 +4,13 @@
  * data directory while the server is stopped. The benchmark's "archive"
  * scenario then queries them.
  *
- *   archive-fill DATA_DIR HOST USER COUNT RETENTION_S IDS_OUT
+ *   archive-fill DATA_DIR HOST USER COUNT RETENTION_S IDS_OUT [PASSWORD]
+ *
+ * With PASSWORD the rows are sealed as a running server seals them for a
+ * logged-in account (src/store/sealdb.c: the account's keys opened with
+ * the SHA-256 ClientKey of PASSWORD, one AEAD and a keyed peer hash per
+ * row); without it they are written in clear, as with [server] sealing =
+ * false.
  *
  * Rows are what src/xmpp/mam.c writes: store "archive" (owner: user), a
  * 16-character random id, the peer's bare JID as `with`, and the stanza
@@ -27,7 +33,10 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "store/db.h"
+#include "store/seal.h"
+#include "store/sealdb.h"
 #include "store/store.h"
+#include "xmpp/scram.h"
 
 #define PEERS 200
 #define BATCH 10000
@@ -65,6 +74,37 @@ body(char *out, size_t cap)
 	return len;
 }
 
+/* The account's keys, opened as a SCRAM-SHA-256 login would. */
+static struct sealring *
+unlock(struct db *d, struct arena *a, const char *host, const char *user,
+    const char *password)
+{
+	unsigned char ck[SCRAM_MAX_KEY];
+	struct sealring *ring;
+	struct store_res r = {0};
+	uint64_t n;
+	size_t i;
+
+	if (seal_init() == -1 || (ring = sealring_new()) == NULL ||
+	    db_account_creds(d, a, host, user, &r) != STORE_OK) {
+		fprintf(stderr, "archive-fill: no such account\n");
+		return NULL;
+	}
+	for (i = 0; i < r.ncreds; i++)
+		if (r.creds[i].hash == SCRAM_SHA256 &&
+		    scram_check_password(
+		        &r.creds[i], password, strlen(password), ck))
+			break;
+	if (i == r.ncreds ||
+	    sealring_unlock(ring, d, host, user, "SHA-256", ck,
+	        scram_hash_len(SCRAM_SHA256), &n) != STORE_OK) {
+		fprintf(stderr, "archive-fill: cannot open the account\n");
+		return NULL;
+	}
+	util_wipe(ck, sizeof(ck));
+	return ring;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -74,6 +114,7 @@ main(int argc, char **argv)
 	    .owner = STORE_OWNER_USER,
 	    .what = "benchmark archive",
 	};
+	struct sealring *ring = NULL;
 	char err[256], id[ID_LEN + 1], peer[96], self[96], text[512];
 	char value[1024];
 	const char *dir, *host, *user;
@@ -84,10 +125,10 @@ main(int argc, char **argv)
 	long long count, retention, i, now, span, when;
 	size_t len, p;
 
-	if (argc != 7) {
+	if (argc != 7 && argc != 8) {
 		fprintf(stderr,
 		    "usage: archive-fill DATA_DIR HOST USER COUNT "
-		    "RETENTION_S IDS_OUT\n");
+		    "RETENTION_S IDS_OUT [PASSWORD]\n");
 		return 2;
 	}
 	dir = argv[1];
@@ -101,6 +142,7 @@ main(int argc, char **argv)
 	}
 	log_init(LOG_LVL_WARN);
 	def.retention = retention;
+	def.sealed = argc == 8;
 	if (store_register(&def) < 0) {
 		fprintf(stderr, "archive-fill: store_register failed\n");
 		return 1;
@@ -114,6 +156,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if ((a = arena_new(4096)) == NULL)
+		return 1;
+	if (argc == 8 && (ring = unlock(d, a, host, user, argv[7])) == NULL)
 		return 1;
 	snprintf(self, sizeof(self), "%s@%s", user, host);
 	now = (long long)time(NULL);
@@ -141,10 +185,23 @@ main(int argc, char **argv)
 			    "<message to='%s' type='chat' id='%016llx' "
 			    "from='%s'><body>%s</body></message>",
 			    self, (unsigned long long)next(), peer, text);
-		if (db_archive_append(d, a, "archive", host, user, id, when,
-		        peer, value, len, &r) != STORE_OK) {
-			fprintf(stderr, "archive-fill: append failed\n");
-			return 1;
+		{
+			const char *w = peer;
+			const void *v = value;
+
+			if (ring != NULL &&
+			    sealdb_archive_prepare(ring, d, a, "archive", host,
+			        user, &w, &v, &len) != STORE_OK) {
+				fprintf(stderr, "archive-fill: seal failed\n");
+				return 1;
+			}
+			if (db_archive_append(d, a, "archive", host, user, id,
+			        when, w, v, len, &r) != STORE_OK) {
+				fprintf(
+				    stderr, "archive-fill: append failed\n");
+				return 1;
+			}
+			sealdb_done(d);
 		}
 		arena_reset(a);
 		if (i % 1000 == 500)
@@ -159,6 +216,7 @@ main(int argc, char **argv)
 	}
 	fclose(ids);
 	arena_free(a);
+	sealring_free(ring);
 	db_close(d);
 	return 0;
 }

@@ -327,8 +327,11 @@ tls = starttls
                                input=(PASSWORD + "\n").encode(),
                                check=True, stdout=subprocess.DEVNULL)
             t0 = time.monotonic()
+            # Sealed as the server seals a logged-in account's rows,
+            # unless this variant turns sealing off.
             sh([FILL, data, DOMAIN, USER_FMT % 2, str(items),
-                str(self.ARCHIVE_RETENTION_DAYS * 86400), ids])
+                str(self.ARCHIVE_RETENTION_DAYS * 86400), ids] +
+               ([] if "sealing = false" in self.extra else [PASSWORD]))
             log("%s: %d archived messages written in %.0f s" %
                 (self.name, items, time.monotonic() - t0))
             with open(mark, "w") as f:
@@ -358,6 +361,12 @@ class LetheNoArchive(Lethe):
     """Lethe with no message archive: what archiving costs."""
     name = "lethe-noarchive"
     extra = "archive_default = never\n"
+
+
+class LetheUnsealed(Lethe):
+    """Lethe with [server] sealing = false: what sealing costs."""
+    name = "lethe-unsealed"
+    extra = "sealing = false\n"
 
 
 class Prosody(Server):
@@ -695,6 +704,7 @@ modules:
 
 
 SERVERS = {"lethe": Lethe, "lethe-noarchive": LetheNoArchive,
+           "lethe-unsealed": LetheUnsealed,
            "prosody": Prosody, "ejabberd": Ejabberd}
 
 
