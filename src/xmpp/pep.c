@@ -1161,6 +1161,8 @@ node_erase(struct svc *v, struct arena *a, struct node *n)
 
 /* --- access --- */
 
+static int owner_away(const struct svc *v);
+
 /* 1 if the account `who` (bare) may see node n of service v. */
 static int
 allowed(const struct svc *v, const struct node *n, const char *who)
@@ -1173,6 +1175,13 @@ allowed(const struct svc *v, const struct node *n, const char *who)
 	case A_OPEN:
 		return 1;
 	case A_PRESENCE:
+		/* The owner's roster is sealed while it is away; a local
+		 * asker's own roster says the same (the two ends of a
+		 * subscription change together), and it is open: the asker
+		 * is online. svc_run() loads it for the job. */
+		if (owner_away(v))
+			return (roster_subscription_of(who, v->bare) &
+			           ROSTER_TO) != 0;
 		return (roster_subscription_of(v->bare, who) & ROSTER_FROM) !=
 		    0;
 	case A_ROSTER:
@@ -2247,6 +2256,25 @@ op_run(void *arg)
 	svc_run(v);
 }
 
+/* The local account asking in op, when the owner is away: its roster
+ * answers for the owner's sealed one (allowed()); else NULL. */
+static const char *
+asker(const struct svc *v, const struct op *op)
+{
+	static char bare[3 * 1024 + 2];
+	struct jid j;
+
+	if (op->kind != OP_IQ || op->req == NULL ||
+	    op->req->from_full == NULL || !owner_away(v) ||
+	    jid_parse(op->req->from_full, strlen(op->req->from_full), &j) == -1)
+		return NULL;
+	bare[0] = '\0';
+	if (j.local != NULL && server_is_local(j.domain))
+		snprintf(bare, sizeof(bare), "%s@%s", j.local, j.domain);
+	jid_free(&j);
+	return bare[0] != '\0' && strcmp(bare, v->bare) != 0 ? bare : NULL;
+}
+
 static void
 svc_run(struct svc *v)
 {
@@ -2254,7 +2282,7 @@ svc_run(struct svc *v)
 
 	while (v->state != S_LOADING && (op = v->head) != NULL && !v->running) {
 		v->running = 1;
-		if (roster_job(v->bare, NULL, op_run, op) == 0)
+		if (roster_job(v->bare, asker(v, op), op_run, op) == 0)
 			return;
 		/* Out of memory: the operation goes without roster. */
 		if (op->kind == OP_IQ)
