@@ -165,6 +165,12 @@ sealring_set_on(struct sealring *r, int on)
 	__atomic_store_n(&r->on, on, __ATOMIC_RELAXED);
 }
 
+int
+sealring_is_on(const struct sealring *r)
+{
+	return ON(r);
+}
+
 static int
 owner_key(char *out, const char *host, const char *user)
 {

@@ -28,6 +28,7 @@ struct sealring *sealring_new(void);
 /* Wipes every key in memory. NULL is a no-op. */
 void sealring_free(struct sealring *r);
 void sealring_set_on(struct sealring *r, int on);
+int sealring_is_on(const struct sealring *r);
 
 /* store_unlock() / store_lock() on the storage thread. */
 enum store_status sealring_unlock(struct sealring *r, struct db *d,

@@ -396,7 +396,10 @@ execute(struct store *st, struct store_req *r)
 		res->status = STORE_OK;
 		break;
 	case OP_UNLOCK:
-		counts_forget(st); /* re-sealing may touch counted rows' ids */
+		/* Re-sealing rewrites rows in place, counts stay; opening
+		 * for good (sealing off) may drop unreadable ones. */
+		if (!sealring_is_on(st->ring))
+			counts_forget(st);
 		res->status = sealring_unlock(st->ring, d, r->host, r->user,
 		    r->key, r->value, r->len, &res->count);
 		break;
