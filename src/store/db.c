@@ -44,6 +44,7 @@
 #define DB_BUSY_MS 5000
 #define DB_SWEEP_BATCH 512
 #define DB_ID_LEN 16
+#define DB_CACHED_MAX 48
 
 static const char *const migrations[] = {
     /* 1: accounts, verifiers, map and archive stores, retentions. */
@@ -316,10 +317,18 @@ struct db {
 	sqlite3_stmt *stmts[S_COUNT];
 	int depth; /* open tx_begin()s, the outermost a real transaction */
 	int64_t kid; /* written with map puts and archive appends; 0: NULL */
+	/* db_stmt_cached(): other files' statements, by their text's
+	 * address (string literals). */
+	struct {
+		const char *sql;
+		sqlite3_stmt *s;
+	} cached[DB_CACHED_MAX];
+	size_t ncached;
 };
 
 static int tx_begin(struct db *d);
 static int tx_end(struct db *d, int ok);
+static void db_log(struct db *d, const char *what);
 
 static void
 bind_kid(sqlite3_stmt *s, int i, int64_t kid)
@@ -336,6 +345,29 @@ col_kid(sqlite3_stmt *s, int i)
 	return sqlite3_column_type(s, i) == SQLITE_NULL
 	    ? 0
 	    : sqlite3_column_int64(s, i);
+}
+
+sqlite3_stmt *
+db_stmt_cached(struct db *d, const char *sql)
+{
+	sqlite3_stmt *s;
+	size_t i;
+
+	for (i = 0; i < d->ncached; i++)
+		if (d->cached[i].sql == sql)
+			return d->cached[i].s;
+	if (d->ncached == DB_CACHED_MAX) {
+		log_err("event=db_error op=stmt_cache_full");
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+	        NULL) != SQLITE_OK) {
+		db_log(d, "prepare");
+		return NULL;
+	}
+	d->cached[d->ncached].sql = sql;
+	d->cached[d->ncached++].s = s;
+	return s;
 }
 
 void
@@ -767,6 +799,8 @@ db_close(struct db *d)
 		tx_end(d, 0);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(d->stmts[i]);
+	for (i = 0; i < d->ncached; i++)
+		sqlite3_finalize(d->cached[i].s);
 	/* A clean close checkpoints and removes the -wal file. */
 	sqlite3_close_v2(d->h);
 	free(d);

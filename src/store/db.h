@@ -215,6 +215,11 @@ void db_set_kid(struct db *d, int64_t kid);
 /* For sealdb.c: the handle, and nested transactions (savepoints). */
 struct sqlite3;
 struct sqlite3 *db_sqlite(struct db *d);
+/* A prepared statement for sql, a string literal (kept by its address:
+ * never a buffer), made once and kept until db_close(); the caller
+ * resets it after use. NULL on error (logged). */
+struct sqlite3_stmt;
+struct sqlite3_stmt *db_stmt_cached(struct db *d, const char *sql);
 int db_savepoint(struct db *d);
 int db_release(struct db *d, int ok); /* 0, or -1: rolled back */
 

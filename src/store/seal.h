@@ -1,6 +1,6 @@
 /*
  * seal: the cryptography of sealed records (PRIVACY.md, "Sealed
- * records"), on libsodium and OpenSSL's HKDF. Pure functions plus a small
+ * records"), on libsodium. Pure functions plus a small
  * allocator of locked memory for keys; nothing here touches the database.
  *
  * - Each account has an X25519 key pair. The private key is stored only

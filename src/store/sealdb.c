@@ -69,8 +69,31 @@ static const char *const hash_labels[SCRAM_NHASH] = {
 
 /* --- small SQL helpers (prepared per call: none of this is hot) --- */
 
+/* A statement for a string literal, prepared once per database and
+ * kept (db_stmt_cached()); give it back with fin(). Logins open keys
+ * with several of these, so preparing each time would cost more than
+ * the cryptography. */
 static sqlite3_stmt *
 prep(struct db *d, const char *sql)
+{
+	sqlite3_stmt *s = db_stmt_cached(d, sql);
+
+	if (s == NULL)
+		log_err("event=seal_db_error op=prepare msg=\"%s\"",
+		    sqlite3_errmsg(db_sqlite(d)));
+	return s;
+}
+
+static void
+fin(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* A statement built at run time: finalized by the caller. */
+static sqlite3_stmt *
+prep_dyn(struct db *d, const char *sql)
 {
 	sqlite3_stmt *s = NULL;
 
@@ -100,7 +123,7 @@ exec_owner(struct db *d, const char *sql, const char *host, const char *user)
 		return -1;
 	owner_bind(s, host, user);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	fin(s);
 	if (rc != SQLITE_DONE) {
 		log_err("event=seal_db_error op=exec msg=\"%s\"",
 		    sqlite3_errmsg(db_sqlite(d)));
@@ -240,7 +263,7 @@ probe(struct db *d, const char *host, const char *user, uint8_t pk[SEAL_KEY])
 	} else if (rc == SQLITE_DONE) {
 		st = K_NONE;
 	}
-	sqlite3_finalize(s);
+	fin(s);
 	return st;
 }
 
@@ -272,7 +295,7 @@ wrap_put(struct db *d, const char *host, const char *user, const char *label,
 	sqlite3_bind_text(s, 3, label, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, w, sizeof(w), SQLITE_STATIC);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	fin(s);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -293,7 +316,7 @@ datakey_put(struct db *d, const char *host, const char *user, int64_t kid,
 	sqlite3_bind_int64(s, 3, kid);
 	sqlite3_bind_blob(s, 4, sealed, sizeof(sealed), SQLITE_STATIC);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	fin(s);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -351,7 +374,7 @@ keys_make(struct db *d, const char *host, const char *user,
 	owner_bind(s, host, user);
 	sqlite3_bind_blob(s, 3, tmp.pk, SEAL_KEY, SQLITE_STATIC);
 	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(s);
+	fin(s);
 	for (i = 0; rc == 0 && i < ncreds; i++)
 		if (creds[i].has_client_key && creds[i].hash < SCRAM_NHASH)
 			rc = wrap_put(d, host, user, hash_labels[creds[i].hash],
@@ -417,7 +440,7 @@ static int
 ids_read(struct db *d, const char *sql, const char *host, const char *user,
     int64_t **out, size_t *nout)
 {
-	sqlite3_stmt *s = prep(d, sql);
+	sqlite3_stmt *s = prep_dyn(d, sql);
 	int64_t *v = NULL, *nv;
 	size_t n = 0, cap = 0;
 	int rc;
@@ -462,7 +485,7 @@ rows_read(struct db *d, const char *sql, const int64_t *ids, size_t n,
 	if (s == NULL)
 		return -1;
 	if ((v = calloc(n > 0 ? n : 1, sizeof(*v))) == NULL) {
-		sqlite3_finalize(s);
+		fin(s);
 		return -1;
 	}
 	for (i = 0; i < n && rc == SQLITE_DONE; i++) {
@@ -493,7 +516,7 @@ rows_read(struct db *d, const char *sql, const int64_t *ids, size_t n,
 		}
 		sqlite3_reset(s);
 	}
-	sqlite3_finalize(s);
+	fin(s);
 	if (rc != SQLITE_DONE) {
 		rows_free(v, got);
 		return -1;
@@ -650,7 +673,7 @@ reseal(struct db *d, const char *host, const char *user, const struct keys *k,
 				    user, k, o, unseal);
 			rows_free(rows, n);
 		}
-		sqlite3_finalize(u);
+		fin(u);
 		free(ids);
 	}
 	return rc;
@@ -716,7 +739,7 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 		st = STORE_OK;
 	else if (rc == SQLITE_ROW)
 		log_err("event=seal_unwrap_failed");
-	sqlite3_finalize(s);
+	fin(s);
 	if (st != STORE_OK)
 		return rc == SQLITE_ROW ? STORE_ERR : STORE_LOCKED;
 	/* A write-only key per away period since the last login (one
@@ -743,7 +766,7 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 			kids[nothers++] = kid;
 		}
 	}
-	sqlite3_finalize(s);
+	fin(s);
 	if (!have_main) {
 		log_err("event=seal_main_key_unreadable");
 		util_wipe(others, OTHERS_MAX * SEAL_KEY);
@@ -757,7 +780,7 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 		owner_bind(s, host, user);
 		if (sqlite3_step(s) == SQLITE_ROW)
 			migrated = sqlite3_column_int(s, 0);
-		sqlite3_finalize(s);
+		fin(s);
 	}
 	st = STORE_OK;
 	o.kids = kids;
@@ -767,12 +790,20 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 		st = STORE_ERR;
 	/* Only the keys that opened go: rows under any other stay. */
 	for (i = 0; st == STORE_OK && i < nothers; i++) {
-		snprintf(where, sizeof(where),
-		    "DELETE FROM seal_keys WHERE host = ?1 AND user = ?2"
-		    " AND kid = %lld",
-		    (long long)kids[i]);
-		if (exec_owner(d, where, host, user) == -1)
+		sqlite3_stmt *del = prep(d,
+		    "DELETE FROM seal_keys WHERE"
+		    " host = ?1 AND user = ?2"
+		    " AND kid = ?3");
+
+		if (del == NULL) {
 			st = STORE_ERR;
+			break;
+		}
+		owner_bind(del, host, user);
+		sqlite3_bind_int64(del, 3, kids[i]);
+		if (sqlite3_step(del) != SQLITE_DONE)
+			st = STORE_ERR;
+		fin(del);
 	}
 	if (st == STORE_OK && ON(r) && !migrated &&
 	    (sealed_stores(where, sizeof(where), "kid IS NULL") == -1 ||
@@ -828,7 +859,7 @@ sealring_unlock(struct sealring *r, struct db *d, const char *host,
 				if (sqlite3_step(s) == SQLITE_DONE)
 					ok = wrap_put(d, host, user, label,
 					         o->k->sk, ikm, ikm_len) == 0;
-				sqlite3_finalize(s);
+				fin(s);
 			}
 			db_release(d, ok);
 		}
@@ -1228,7 +1259,7 @@ away_key(struct sealring *r, struct db *d, struct owner *o, const char *host,
 	    sqlite3_column_type(s, 0) != SQLITE_NULL &&
 	    sqlite3_column_int64(s, 0) >= next)
 		next = sqlite3_column_int64(s, 0) + 1;
-	sqlite3_finalize(s);
+	fin(s);
 	if ((o->away = seal_slot_alloc()) == NULL)
 		return NULL;
 	seal_random_key(o->away);
@@ -1337,7 +1368,7 @@ db_seal_count(struct db *d, uint64_t *sealed, uint64_t *accounts)
 		*sealed = (uint64_t)sqlite3_column_int64(s, 0);
 		*accounts = (uint64_t)sqlite3_column_int64(s, 1);
 	}
-	sqlite3_finalize(s);
+	fin(s);
 	return rc == SQLITE_ROW ? STORE_OK : STORE_ERR;
 }
 
