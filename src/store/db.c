@@ -20,6 +20,7 @@
  * ends with reset + clear_bindings so no value outlives the call.
  */
 #include "store/db.h"
+#include "store/seal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -732,6 +733,12 @@ db_open(const char *data_dir, char *err, size_t errlen)
 
 	if (data_dir == NULL || data_dir[0] == '\0') {
 		snprintf(err, errlen, "no data directory");
+		return NULL;
+	}
+	/* Every process that opens the database may make sealing keys
+	 * (lethectl adduser, passwd): libsodium first. */
+	if (seal_init() == -1) {
+		snprintf(err, errlen, "cannot initialize libsodium");
 		return NULL;
 	}
 	if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
