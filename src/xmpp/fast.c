@@ -321,7 +321,7 @@ tokens_loaded(void *arg, const struct store_res *res)
 	 * A token cannot open the account's sealed data (its hash is in
 	 * the database): the login stands only if a password login has
 	 * the account open now (docs/privacy.md). Otherwise it is refused,
-	 * the token kept, and the client falls back to its password.
+	 * the token deleted, and the client falls back to its password.
 	 */
 	if ((x->hit = malloc(sizeof(*x->hit))) == NULL) {
 		finish(x, SASL_TEMPORARY, NULL);
@@ -349,7 +349,13 @@ token_unlocked(void *arg, const struct store_res *res)
 
 	x->req = NULL;
 	if (res->status == STORE_LOCKED) {
+		/* Clients drop a refused token and log in with the password
+		 * (asking for a new token): this one would only sit in the
+		 * database, where its hash is worth a login while the
+		 * account is open. */
 		log_info("event=auth_fast_sealed_refused");
+		store_map_del(
+		    server.store, FAST_STORE, x->host, x->user, id, NULL, NULL);
 		finish(x, SASL_NOT_AUTHORIZED, NULL);
 		return;
 	}

@@ -2,8 +2,9 @@
 what a deployment gives up when it offers token logins with sealing on.
 
 - A token cannot open the account's sealed data: a token login to an
-  account no password login holds open is refused (not-authorized), the
-  token is kept, and a password login still works.
+  account no password login holds open is refused (not-authorized) and
+  the token deleted (clients drop it and log in with the password, asking
+  for a new one, which works).
 - While a password login holds the account open, the token logs in and
   reads what any session reads (here: the sealed roster).
 - What that gives up: the database holds each token's SHA-256, which is
@@ -66,11 +67,13 @@ def test_token_needs_an_open_account(lethe_factory):
     token, c = password_session(server, acct, token=True)
     assert roster_set(c, CONTACT, name="zqsecret").get("type") == "result"
     c.close()
-    # Closed: the token is refused, and kept.
+    # Closed: the token is refused, and deleted.
     assert is_failure(ht_login(fresh(server), acct[0], token, count=1))
-    # Open (a password login of another device): it works, and reads
-    # the sealed roster.
-    keeper = password_session(server, acct)
+    assert stored_hashes(server, acct[0]) == []
+    # The client's fallback: its password, and a new token.
+    token, keeper = password_session(server, acct, token=True)
+    # Open (that password login): the token works, and reads the sealed
+    # roster.
     c2 = fresh(server)
     res = ht_login(c2, acct[0], token, extra=bind2("fast"), count=2)
     assert res.tag == q(NS_SASL2, "success"), dump(res)
