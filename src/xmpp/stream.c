@@ -732,8 +732,12 @@ auth_done(
 	struct stream *s = arg;
 	struct buf b = BUF_INIT;
 
-	if (s->state != ST_SASL)
+	if (s->state != ST_SASL) {
+		/* Ended meanwhile: nobody will hold the login's unlock. */
+		if (r == SASL_SUCCESS)
+			store_lock(server.store, s->host, user);
 		return;
+	}
 	if (r == SASL_CONTINUE) {
 		/* success_data is the next challenge. */
 		buf_appendf(&b, "<challenge xmlns='" NS_SASL "'>%s</challenge>",
@@ -1016,8 +1020,11 @@ auth2_done(void *arg, enum sasl_result r, const char *user, const char *data)
 	struct buf b = BUF_INIT;
 	char used[FAST_ID_LEN + 1] = "";
 
-	if (s->state != ST_SASL || s->s2 == NULL)
+	if (s->state != ST_SASL || s->s2 == NULL) {
+		if (r == SASL_SUCCESS)
+			store_lock(server.store, s->host, user);
 		return;
+	}
 	if (r == SASL_CONTINUE) {
 		buf_appendf(&b,
 		    "<challenge xmlns='" SASL2_NS "'>%s</challenge>",
