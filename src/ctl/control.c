@@ -493,5 +493,9 @@ cmd_status(struct control_req *req, int argc, char **argv)
 		control_line(req, "store_requests=%zu", n);
 		control_line(req, "store_requests_max=%zu", max);
 	}
+	/* Accounts whose sealing keys are in memory (PRIVACY.md: only
+	 * while they have a session, a resumable one included). */
+	control_line(
+	    req, "accounts_unlocked=%zu", store_unlocked(server.store));
 	control_done(req, 1, NULL);
 }

@@ -59,6 +59,7 @@ struct sealring {
 	struct hash *owners;
 	size_t naway;
 	int on;
+	size_t nopen; /* owners whose keys are in memory; read atomically */
 };
 
 static const char *const hash_labels[SCRAM_NHASH] = {
@@ -147,11 +148,21 @@ sealring_new(void)
 	return r;
 }
 
+/* Frees an owner's unwrapped keys, keeping the count. */
+static void
+keys_close(struct sealring *r, struct owner *o)
+{
+	if (o->k == NULL)
+		return;
+	seal_slot_free(o->k);
+	o->k = NULL;
+	__atomic_sub_fetch(&r->nopen, 1, __ATOMIC_RELAXED);
+}
+
 static void
 owner_wipe_keys(struct sealring *r, struct owner *o)
 {
-	seal_slot_free(o->k);
-	o->k = NULL;
+	keys_close(r, o);
 	if (o->away != NULL) {
 		seal_slot_free(o->away);
 		o->away = NULL;
@@ -192,6 +203,12 @@ int
 sealring_is_on(const struct sealring *r)
 {
 	return ON(r);
+}
+
+size_t
+sealring_open(const struct sealring *r)
+{
+	return __atomic_load_n(&r->nopen, __ATOMIC_RELAXED);
 }
 
 static int
@@ -935,6 +952,7 @@ sealring_unlock(struct sealring *r, struct db *d, const char *host,
 	}
 	o->state = K_HAS;
 	o->k = k;
+	__atomic_add_fetch(&r->nopen, 1, __ATOMIC_RELAXED);
 	*count = 1;
 	return STORE_OK;
 }
@@ -948,8 +966,7 @@ sealring_lock(struct sealring *r, const char *host, const char *user)
 		return; /* deleted meanwhile: its keys are gone already */
 	if (--o->refs > 0)
 		return;
-	seal_slot_free(o->k);
-	o->k = NULL;
+	keys_close(r, o);
 	owner_release(r, o);
 }
 
@@ -1018,6 +1035,7 @@ sealring_creds(struct sealring *r, struct db *d, const char *host,
 			 * the new ones now. */
 			o->k = k;
 			o->state = K_HAS;
+			__atomic_add_fetch(&r->nopen, 1, __ATOMIC_RELAXED);
 		} else {
 			seal_slot_free(k);
 			if (o != NULL)

@@ -29,6 +29,8 @@ struct sealring *sealring_new(void);
 void sealring_free(struct sealring *r);
 void sealring_set_on(struct sealring *r, int on);
 int sealring_is_on(const struct sealring *r);
+/* Owners whose keys are in memory now (any thread). */
+size_t sealring_open(const struct sealring *r);
 
 /* store_unlock() / store_lock() on the storage thread. */
 enum store_status sealring_unlock(struct sealring *r, struct db *d,

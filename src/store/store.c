@@ -1126,3 +1126,9 @@ store_lock(struct store *st, const char *host, const char *user)
 	r = req_new(st, OP_LOCK, slen(host) + slen(user), NULL, NULL);
 	submit(r, r != NULL && req_owner(r, NULL, host, user) < 0);
 }
+
+size_t
+store_unlocked(const struct store *st)
+{
+	return st != NULL ? sealring_open(st->ring) : 0;
+}

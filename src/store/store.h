@@ -327,5 +327,7 @@ struct store_req *store_unlock(struct store *st, const char *host,
     void *arg);
 /* Drops one reference; the last wipes the owner's keys from memory. */
 void store_lock(struct store *st, const char *host, const char *user);
+/* Accounts whose unwrapped keys are in memory now (status). */
+size_t store_unlocked(const struct store *st);
 
 #endif

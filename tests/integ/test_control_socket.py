@@ -39,8 +39,9 @@ def test_status_and_modes(lethe_factory):
     assert r.returncode == 0, r.stderr
     lines = dict(l.split("=", 1) for l in r.stdout.split())
     assert set(lines) == {"uptime", "streams", "sessions", "store_requests",
-                          "store_requests_max", "sealing", "accounts",
-                          "accounts_sealed", "accounts_not_sealed"}
+                          "store_requests_max", "accounts_unlocked",
+                          "sealing", "accounts", "accounts_sealed",
+                          "accounts_not_sealed"}
     assert int(lines["sessions"]) == 1
     assert int(lines["streams"]) >= 1
     assert local not in r.stdout
