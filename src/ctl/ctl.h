@@ -35,6 +35,9 @@ int ctl_account_jid(struct ctl *c, const char *s, struct jid *j);
 int ctl_open_db(struct ctl *c);
 /* STORE_OK if the account exists, STORE_NOTFOUND, or STORE_ERR. */
 enum store_status ctl_account_exists(struct ctl *c, const struct jid *j);
+/* Opens c->db if needed and checks that the account exists. 0, or -1
+ * reported ("no such user", "database error"). */
+int ctl_require_account(struct ctl *c, const struct jid *j);
 
 /*
  * Sends one request to the running daemon over its control socket

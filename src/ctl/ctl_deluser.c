@@ -60,23 +60,13 @@ ctl_cmd_deluser(struct ctl *c, int argc, char **argv)
 {
 	struct jid j;
 	char q[2 * JID_PART_MAX + 128];
-	enum store_status st;
 	int rc = EXIT_ERR, n;
 
 	(void)argc;
 	if (ctl_account_jid(c, argv[0], &j) < 0)
 		return EXIT_ERR;
-	if (ctl_open_db(c) < 0)
+	if (ctl_require_account(c, &j) < 0)
 		goto out;
-	st = ctl_account_exists(c, &j);
-	if (st == STORE_NOTFOUND) {
-		ctl_err("no such user: %s@%s", j.local, j.domain);
-		goto out;
-	}
-	if (st != STORE_OK) {
-		ctl_err("database error");
-		goto out;
-	}
 	if (!c->yes && isatty(STDIN_FILENO)) {
 		snprintf(q, sizeof(q),
 		    "Delete %s@%s and everything stored for it? "

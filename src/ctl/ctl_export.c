@@ -458,20 +458,15 @@ ctl_cmd_export(struct ctl *c, int argc, char **argv)
 {
 	struct out o = {0};
 	struct jid j;
-	enum store_status st;
 	int rc = EXIT_ERR;
 
 	if (ctl_account_jid(c, argv[0], &j) < 0)
 		return EXIT_ERR;
-	if (ctl_open_db(c) < 0 || pie_register(c->conf) < 0)
+	if (ctl_open_db(c) < 0 || pie_register(c->conf) < 0 ||
+	    ctl_require_account(c, &j) < 0)
 		goto out;
-	st = ctl_account_exists(c, &j);
-	if (st == STORE_NOTFOUND) {
-		ctl_err("no such user: %s@%s", j.local, j.domain);
-		goto out;
-	}
-	if (st != STORE_OK || (o.a = arena_new(1 << 16)) == NULL) {
-		ctl_err("database error");
+	if ((o.a = arena_new(1 << 16)) == NULL) {
+		ctl_err("out of memory");
 		goto out;
 	}
 	o.c = c;

@@ -197,17 +197,8 @@ ctl_cmd_passwd(struct ctl *c, int argc, char **argv)
 	}
 	if (ctl_account_jid(c, arg, &j) < 0)
 		return EXIT_ERR;
-	if (ctl_open_db(c) < 0)
+	if (ctl_require_account(c, &j) < 0)
 		goto out;
-	st = ctl_account_exists(c, &j);
-	if (st == STORE_NOTFOUND) {
-		ctl_err("no such user: %s@%s", j.local, j.domain);
-		goto out;
-	}
-	if (st != STORE_OK) {
-		ctl_err("database error");
-		goto out;
-	}
 	/* Keys made while sealing was on still hold data after it is
 	 * turned off: the warning is about the keys, not the setting. */
 	st = db_seal_has_keys(c->db, j.domain, j.local);

@@ -269,6 +269,21 @@ ctl_account_exists(struct ctl *c, const struct jid *j)
 }
 
 int
+ctl_require_account(struct ctl *c, const struct jid *j)
+{
+	enum store_status st;
+
+	if (c->db == NULL && ctl_open_db(c) < 0)
+		return -1;
+	st = ctl_account_exists(c, j);
+	if (st == STORE_NOTFOUND)
+		ctl_err("no such user: %s@%s", j->local, j->domain);
+	else if (st != STORE_OK)
+		ctl_err("database error");
+	return st == STORE_OK ? 0 : -1;
+}
+
+int
 ctl_seal_count(struct ctl *c, uint64_t *sealed, uint64_t *all)
 {
 	if (c->db == NULL && ctl_open_db(c) < 0)
