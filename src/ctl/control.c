@@ -28,6 +28,7 @@
 #include "core/loop.h"
 #include "core/util.h"
 #include "store/store.h"
+#include "xmpp/jid.h"
 #include "xmpp/server.h"
 #include "xmpp/session.h"
 #include "xmpp/stream.h"
@@ -498,4 +499,21 @@ cmd_status(struct control_req *req, int argc, char **argv)
 	control_line(
 	    req, "accounts_unlocked=%zu", store_unlocked(server.store));
 	control_done(req, 1, NULL);
+}
+
+int
+control_account_arg(
+    struct control_req *req, const char *s, struct jid *j, const char *usage)
+{
+	if (s == NULL || jid_parse(s, strlen(s), j) < 0) {
+		control_done(req, 0, usage);
+		return -1;
+	}
+	if (j->local == NULL || j->resource != NULL ||
+	    !server_is_local(j->domain)) {
+		jid_free(j);
+		control_done(req, 0, "not an account here");
+		return -1;
+	}
+	return 0;
 }

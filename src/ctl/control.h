@@ -57,6 +57,14 @@ int control_line(struct control_req *req, const char *fmt, ...)
 /* Ends the request with "ok" or "error TEXT" (text may be NULL) and frees
  * req. Safe whether or not the client is still connected. */
 void control_done(struct control_req *req, int ok, const char *text);
+/*
+ * The JID argument of a command that names a local account, parsed into
+ * j (jid_free it): 0, or -1 with the request ended (control_done) by
+ * "usage" when s is not a JID, or "not an account here".
+ */
+struct jid;
+int control_account_arg(
+    struct control_req *req, const char *s, struct jid *j, const char *usage);
 /* 1 once the client has disconnected. */
 int control_req_gone(const struct control_req *req);
 /* fn(req, arg) runs once if the client disconnects before control_done. */

@@ -216,16 +216,9 @@ ctl_deluser(struct control_req *req, int argc, char **argv)
 	struct jid j;
 	int rc;
 
-	if (argc != 1 || jid_parse(argv[0], strlen(argv[0]), &j) < 0) {
-		control_done(req, 0, "usage: deluser JID");
+	if (control_account_arg(
+	        req, argc == 1 ? argv[0] : NULL, &j, "usage: deluser JID") < 0)
 		return;
-	}
-	if (j.local == NULL || j.resource != NULL ||
-	    !server_is_local(j.domain)) {
-		jid_free(&j);
-		control_done(req, 0, "not an account here");
-		return;
-	}
 	rc = erase_account(j.domain, j.local, ctl_erased, req);
 	jid_free(&j);
 	if (rc == -2)

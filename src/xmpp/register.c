@@ -342,16 +342,9 @@ ctl_passwd(struct control_req *req, int argc, char **argv)
 	size_t plen = 0;
 	long n;
 
-	if (argc != 2 || jid_parse(argv[0], strlen(argv[0]), &j) < 0) {
-		control_done(req, 0, "usage: passwd JID PASSWORD-BASE64");
+	if (control_account_arg(req, argc == 2 ? argv[0] : NULL, &j,
+	        "usage: passwd JID PASSWORD-BASE64") < 0)
 		return;
-	}
-	if (j.local == NULL || j.resource != NULL ||
-	    !server_is_local(j.domain)) {
-		jid_free(&j);
-		control_done(req, 0, "not an account here");
-		return;
-	}
 	n = util_b64_decode(argv[1], strlen(argv[1]), raw, sizeof(raw) - 1);
 	util_wipe(argv[1], strlen(argv[1]));
 	if (n <= 0 ||
