@@ -1159,6 +1159,13 @@ sealdb_map_get(struct sealring *r, struct db *d, struct arena *a,
 	if (st == STORE_OK)
 		st = open_value(k, store, host, user, res->kid, &res->value,
 		    &res->value_len, &ka, &kalen);
+	/* The key sealed inside must be the one asked for: a row moved
+	 * under another row's hash in the database is refused. */
+	if (st == STORE_OK && res->kid != 0 &&
+	    (kalen != strlen(key) || memcmp(ka, key, kalen) != 0)) {
+		log_err("event=seal_row_misplaced");
+		st = STORE_ERR;
+	}
 	return st;
 }
 

@@ -274,6 +274,18 @@ test_map_sealed(void **state)
 	                     "bob@example.org", &r),
 	    STORE_OK);
 	assert_string_equal(r.value, "friend");
+	/* A value moved under another key's hash does not pass. */
+	assert_int_equal(sealdb_map_put(f->r, f->d, f->a, "sealed_map", H, U,
+	                     "carl@example.org", "stranger", 8),
+	    STORE_OK);
+	assert_int_equal(sqlite3_exec(db_sqlite(f->d),
+	                     "UPDATE map SET value = (SELECT value FROM map"
+	                     " m2 WHERE m2.rowid <> map.rowid LIMIT 1)",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sealdb_map_get(f->r, f->d, f->a, "sealed_map", H, U,
+	                     "bob@example.org", &r),
+	    STORE_ERR);
 }
 
 static void
