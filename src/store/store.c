@@ -265,7 +265,8 @@ execute(struct store *st, struct store_req *r)
 		ok = res->status == STORE_OK;
 		if (db_release(d, ok) == -1 && ok)
 			res->status = STORE_ERR;
-		if (!ok || res->status != STORE_OK)
+		/* A reset deletes sealed rows: counted archives change. */
+		if (!ok || res->status != STORE_OK || res->count > 0)
 			counts_forget(st);
 		break;
 	}
