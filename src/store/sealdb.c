@@ -1263,16 +1263,25 @@ away_key(struct sealring *r, struct db *d, struct owner *o, const char *host,
 	if (r->naway >= AWAY_MAX) {
 		/* Bounded memory: forget them all; each gets a new key at
 		 * its next write (one more sealed key row, no data lost). */
-		struct owner *x;
-		size_t cur = 0;
+		struct owner *x, **idle;
+		size_t cur = 0, n = 0, i;
 
-		while ((x = hash_next(r->owners, &cur, NULL)) != NULL)
+		idle = calloc(hash_count(r->owners) + 1, sizeof(*idle));
+		while ((x = hash_next(r->owners, &cur, NULL)) != NULL) {
 			if (x->away != NULL) {
 				seal_slot_free(x->away);
 				x->away = NULL;
 				x->away_kid = 0;
 			}
+			/* Entries left with nothing go too (not o: it is
+			 * getting a key now). */
+			if (idle != NULL && x != o && x->refs == 0)
+				idle[n++] = x;
+		}
 		r->naway = 0;
+		for (i = 0; i < n; i++)
+			owner_release(r, idle[i]);
+		free(idle);
 	}
 	if (probe(d, host, user, pk) != K_HAS ||
 	    (s = prep(d,
