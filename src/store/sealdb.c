@@ -35,6 +35,13 @@
 #include "xmpp/scram.h"
 
 #define MAIN_KID 1
+/*
+ * The main data key is kept twice: sealed to the public key (kid 1 in
+ * seal_keys, as every data key) and wrapped under the private key itself
+ * (this seal_wraps label), which opens it at login with one AEAD instead
+ * of an X25519.
+ */
+#define MAIN_WRAP "main"
 /* Set from the loop thread (store_set_sealing), read here. */
 #define ON(r) __atomic_load_n(&(r)->on, __ATOMIC_RELAXED)
 #define AWAY_MAX 65536 /* away owners with a write-only key in memory */
@@ -399,6 +406,9 @@ keys_make(struct db *d, const char *host, const char *user,
 			    scram_hash_len(creds[i].hash));
 	if (rc == 0)
 		rc = datakey_put(d, host, user, MAIN_KID, tmp.main, tmp.pk);
+	if (rc == 0)
+		rc = wrap_put(
+		    d, host, user, MAIN_WRAP, tmp.main, tmp.sk, SEAL_KEY);
 	if (rc == 0 && k != NULL)
 		*k = tmp;
 out:
@@ -759,6 +769,17 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 	fin(s);
 	if (st != STORE_OK)
 		return rc == SQLITE_ROW ? STORE_ERR : STORE_LOCKED;
+	if ((s = prep(d,
+	         "SELECT wrap FROM seal_wraps WHERE host = ?1"
+	         " AND user = ?2 AND label = 'main'")) == NULL)
+		return STORE_ERR;
+	owner_bind(s, host, user);
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    seal_unwrap(sqlite3_column_blob(s, 0),
+	        (size_t)sqlite3_column_bytes(s, 0), k->sk, SEAL_KEY, MAIN_WRAP,
+	        host, user, k->main) == 0)
+		have_main = 2; /* 2: no need to open kid 1 */
+	fin(s);
 	/* A write-only key per away period since the last login (one
 	 * per restart of the server while away): few. Wiped below. */
 	if ((others = calloc(OTHERS_MAX, SEAL_KEY)) == NULL)
@@ -776,8 +797,9 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 		size_t n = (size_t)sqlite3_column_bytes(s, 1);
 
 		if (kid == MAIN_KID) {
-			have_main =
-			    seal_key_open(b, n, k->pk, k->sk, k->main) == 0;
+			if (have_main != 2)
+				have_main = seal_key_open(b, n, k->pk, k->sk,
+				                k->main) == 0;
 		} else if (nothers < OTHERS_MAX &&
 		    seal_key_open(b, n, k->pk, k->sk, others[nothers]) == 0) {
 			kids[nothers++] = kid;
@@ -791,6 +813,10 @@ keys_open(struct sealring *r, struct db *d, const char *host, const char *user,
 		return STORE_ERR;
 	}
 	seal_index_key(k->main, k->ik);
+	/* Keys made before the second copy existed get it now. */
+	if (have_main == 1 &&
+	    wrap_put(d, host, user, MAIN_WRAP, k->main, k->sk, SEAL_KEY) == -1)
+		log_warn("event=seal_main_wrap_failed");
 	if ((s = prep(d,
 	         "SELECT migrated FROM seal_accounts WHERE host = ?1"
 	         " AND user = ?2")) != NULL) {
@@ -999,7 +1025,8 @@ sealring_creds(struct sealring *r, struct db *d, const char *host,
 	if (o != NULL && o->k != NULL) {
 		/* Open: wrap the same key again; nothing is lost. */
 		if (exec_owner(d,
-		        "DELETE FROM seal_wraps WHERE host = ?1 AND user = ?2",
+		        "DELETE FROM seal_wraps WHERE host = ?1 AND user = ?2"
+		        " AND label <> 'main'",
 		        host, user) == -1)
 			return STORE_ERR;
 		for (i = 0; i < ncreds && rc == 0; i++)

@@ -274,6 +274,21 @@ test_map_sealed(void **state)
 	                     "bob@example.org", &r),
 	    STORE_OK);
 	assert_string_equal(r.value, "friend");
+	/* Without the main key's copy under the private key, a login
+	 * opens the copy sealed to the public key and makes it again. */
+	sealring_lock(f->r, H, U);
+	assert_true(row_holds(f, "SELECT label FROM seal_wraps", "main"));
+	assert_int_equal(sqlite3_exec(db_sqlite(f->d),
+	                     "DELETE FROM seal_wraps WHERE label = 'main'",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(unlock_with(f, SCRAM_SHA512, "SHA-512"), STORE_OK);
+	assert_true(row_holds(f, "SELECT label FROM seal_wraps", "main"));
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(sealdb_map_get(f->r, f->d, f->a, "sealed_map", H, U,
+	                     "bob@example.org", &r),
+	    STORE_OK);
+	assert_string_equal(r.value, "friend");
 	/* A value moved under another key's hash does not pass. */
 	assert_int_equal(sealdb_map_put(f->r, f->d, f->a, "sealed_map", H, U,
 	                     "carl@example.org", "stranger", 8),
