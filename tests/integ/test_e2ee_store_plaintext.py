@@ -2,8 +2,10 @@
 account is refused with <service-unavailable/> (never lost silently),
 an encrypted one is kept; between online accounts plaintext is
 delivered but not archived, encrypted messages are."""
+import time
+
 from e2eelib import OMEMO_2, send
-from xmpp_raw import NS_CLIENT, dump, q, stanza_error_condition
+from xmpp_raw import NS_CLIENT, Timeout, dump, q, stanza_error_condition
 
 LETHE_CONF = {"server": {"store_plaintext": "false"}}
 NS_MAM = "urn:xmpp:mam:2"
@@ -19,7 +21,16 @@ def test_offline_refuses_plaintext_keeps_encrypted(lethe, login):
     enc = send(s, r_acct[2], OMEMO_2)
     s.assert_alive()
     r = login(r_acct, presence=0)
-    # Offline messages may arrive during login: look in all that came.
+    # Offline messages may arrive during login or a little after it
+    # (delivery waits for the blocklist, read from the store at login):
+    # look in all that came, waiting for the encrypted one.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and \
+            not [e for e in r.history if e.get("id") == enc]:
+        try:
+            r.next_element(timeout=0.2)
+        except Timeout:
+            pass
     assert "clear for later" not in r.messages_so_far()
     got = [e for e in r.history if e.get("id") == enc]
     assert len(got) == 1, [dump(e) for e in r.history]
