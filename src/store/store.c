@@ -38,7 +38,6 @@
 #include "core/loop.h"
 #include "core/util.h"
 #include "store/db.h"
-#include "store/seal.h"
 #include "store/sealdb.h"
 #include "xmpp/scram.h"
 
@@ -567,10 +566,6 @@ store_open(const char *data_dir, struct loop *l, char *err, size_t errlen)
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
-	}
-	if (seal_init() == -1) {
-		snprintf(err, errlen, "cannot initialize libsodium");
-		goto fail_st;
 	}
 	if ((st->ring = sealring_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -725,6 +725,17 @@ stream_close_tag(void *arg)
 
 /* --- SASL --- */
 
+/* A successful login's user (copied: it belongs to the exchange) and the
+ * unlock reference it took, held until stream_unseal(); given back at
+ * once if the copy fails. */
+static void
+auth_keep_user(struct stream *s, const char *user)
+{
+	if ((s->user = strdup(user)) == NULL)
+		store_lock(server.store, s->host, user);
+	s->sealref = s->user != NULL;
+}
+
 static void
 auth_done(
     void *arg, enum sasl_result r, const char *user, const char *success_data)
@@ -733,8 +744,7 @@ auth_done(
 	struct buf b = BUF_INIT;
 
 	if (s->state != ST_SASL) {
-		/* Ended meanwhile: nobody will hold the login's unlock. */
-		if (r == SASL_SUCCESS)
+		if (r == SASL_SUCCESS) /* nobody will hold its unlock */
 			store_lock(server.store, s->host, user);
 		return;
 	}
@@ -748,9 +758,7 @@ auth_done(
 	}
 	/* `user` belongs to the exchange: copy it before freeing that. */
 	if (r == SASL_SUCCESS) {
-		if ((s->user = strdup(user)) == NULL)
-			store_lock(server.store, s->host, user);
-		s->sealref = s->user != NULL;
+		auth_keep_user(s, user);
 	}
 	sasl_free(s->sasl);
 	s->sasl = NULL;
@@ -1035,9 +1043,7 @@ auth2_done(void *arg, enum sasl_result r, const char *user, const char *data)
 	}
 	/* `user` and `data` belong to the exchange: copy before freeing. */
 	if (r == SASL_SUCCESS) {
-		if ((s->user = strdup(user)) == NULL)
-			store_lock(server.store, s->host, user);
-		s->sealref = s->user != NULL;
+		auth_keep_user(s, user);
 		if (fast_used_id(s->fast) != NULL)
 			snprintf(
 			    used, sizeof(used), "%s", fast_used_id(s->fast));
